@@ -1,0 +1,19 @@
+"""The package logger: INFO and up to stderr, prefixed like ms-swift's own log lines."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+_LOGGER_NAME = 'swift_video_ext'
+
+
+def get_logger() -> logging.Logger:
+    logger = logging.getLogger(_LOGGER_NAME)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter('[%(levelname)s:swift_video_ext] %(message)s'))
+        logger.addHandler(handler)
+        logger.setLevel(os.environ.get('SWIFT_VIDEO_LOG_LEVEL', 'INFO').upper())
+        logger.propagate = False
+    return logger

@@ -1,0 +1,1 @@
+"""Decoding backends: PyAV (default), decord and torchcodec (optional), and frame-image sequences."""
