@@ -1,0 +1,1 @@
+"""The ``swift-video`` command line."""

@@ -1,0 +1,135 @@
+"""``swift-video``: sample videos, draw contact sheets, build tiny checkpoints, convert and rescale adapters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _add_sampling_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--strategy', default='uniform', help='sampling strategy (default: uniform)')
+    parser.add_argument('--num-frames', type=int)
+    parser.add_argument('--fps', type=float, help='target rate for --strategy fps')
+    parser.add_argument('--min-frames', type=int)
+    parser.add_argument('--max-frames', type=int)
+    parser.add_argument('--seed', type=int)
+    parser.add_argument('--start', type=float, help='window start, seconds')
+    parser.add_argument('--end', type=float, help='window end, seconds')
+    parser.add_argument('--backend', choices=['pyav', 'decord', 'torchcodec'])
+    parser.add_argument('--source-fps', type=float, help='frame rate of a frame-folder source')
+
+
+def cmd_sample(args) -> int:
+    from ..video import sample_video
+
+    video = sample_video(args.video, args.strategy, num_frames=args.num_frames, fps=args.fps,
+                         min_frames=args.min_frames, max_frames=args.max_frames, seed=args.seed, start=args.start,
+                         end=args.end, backend=args.backend, source_fps=args.source_fps)
+    result = {'source': video.source, 'backend': video.backend, 'fps': video.fps, 'duration': video.duration,
+              'num_source_frames': video.num_source_frames, 'indices': video.indices.tolist(),
+              'timestamps': [round(float(t), 6) for t in video.timestamps]}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for index, t in zip(result['indices'], result['timestamps'], strict=True):
+            print(f'{index}\t{t:.3f}')
+    return 0
+
+
+def cmd_sheet(args) -> int:
+    from ..models import sampling_profiles
+    from ..video.sheet import draw_contact_sheet
+    from ..video.subtitles import Subtitles
+
+    profiles = sampling_profiles()
+    if args.model_type not in profiles:
+        raise SystemExit(f'unknown --model-type {args.model_type!r}; choose one of {sorted(profiles)}')
+    sampling = profiles[args.model_type].with_env()
+    video = sampling.sample(args.video, training=args.training)
+    captions = None
+    subtitle_path = args.subtitles or Subtitles.find_next_to(args.video)
+    if subtitle_path:
+        captions = Subtitles.load(subtitle_path).new_per_frame(video.timestamps)
+    title = (f'{Path(args.video).name} | {args.model_type} | {sampling.strategy_for(args.training)} | '
+             f'{len(video)} of {video.num_source_frames} frames, {video.duration:.2f} s')
+    draw_contact_sheet(video, title=title, captions=captions, columns=args.columns).save(args.output)
+    print(f'wrote {args.output}: {len(video)} frames at {[round(float(t), 2) for t in video.timestamps]} s')
+    return 0
+
+
+def cmd_tiny_model(args) -> int:
+    from ..models import tiny_builders
+
+    builders = tiny_builders()
+    if args.type not in builders:
+        raise SystemExit(f'unknown model type {args.type!r}; choose one of {sorted(builders)}')
+    path = builders[args.type](args.output_dir, **json.loads(args.options or '{}'))
+    print(path)
+    return 0
+
+
+def cmd_rescale_lora(args) -> int:
+    from ..tools.rescale_lora import rescale_lora
+
+    print(rescale_lora(args.checkpoint, args.alpha, args.output, overwrite=args.overwrite))
+    return 0
+
+
+def cmd_plugin_path(args) -> int:
+    print(Path(__file__).resolve().parents[1] / '_swift_shim' / 'swift_video_ext_plugin.py')
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='swift-video', description=__doc__)
+    sub = parser.add_subparsers(dest='command', required=True)
+
+    p = sub.add_parser('sample', help='print the frame indices and timestamps a strategy picks')
+    p.add_argument('video')
+    _add_sampling_args(p)
+    p.add_argument('--json', action='store_true', help='print one JSON object')
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser('sheet', help='contact sheet of exactly the frames a model type sees')
+    p.add_argument('video')
+    p.add_argument('--model-type', required=True)
+    p.add_argument('-o', '--output', required=True)
+    p.add_argument('--subtitles', help='.srt/.vtt (default: one next to the video)')
+    p.add_argument('--training', action='store_true', help='use the training strategy (augmentation)')
+    p.add_argument('--columns', type=int)
+    p.set_defaults(func=cmd_sheet)
+
+    p = sub.add_parser('tiny-model', help='write a tiny random checkpoint of a model type')
+    p.add_argument('type')
+    p.add_argument('output_dir')
+    p.add_argument('--options', help='JSON keyword arguments of the builder')
+    p.set_defaults(func=cmd_tiny_model)
+
+    p = sub.add_parser('rescale-lora', help="copy a LoRA adapter with another lora_alpha (PLLaVA's post-training "
+                       'optimisation)')
+    p.add_argument('checkpoint')
+    p.add_argument('--alpha', type=float, required=True)
+    p.add_argument('-o', '--output', required=True)
+    p.add_argument('--overwrite', action='store_true')
+    p.set_defaults(func=cmd_rescale_lora)
+
+    p = sub.add_parser('plugin-path', help='path of the shim for --external_plugins')
+    p.set_defaults(func=cmd_plugin_path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ..video import VideoDecodeError
+
+    try:
+        return args.func(args)
+    except VideoDecodeError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Reading safetensors checkpoints (single file or sharded with an index) without loading the model class."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+
+def safetensors_files(model_dir: str | os.PathLike) -> list[Path]:
+    """The safetensors files of a checkpoint directory: the index's shards, else ``model.safetensors``."""
+    model_dir = Path(model_dir)
+    index = model_dir / 'model.safetensors.index.json'
+    if index.is_file():
+        shards = sorted(set(json.loads(index.read_text())['weight_map'].values()))
+        return [model_dir / shard for shard in shards]
+    single = model_dir / 'model.safetensors'
+    return [single] if single.is_file() else []
+
+
+def checkpoint_keys(model_dir: str | os.PathLike) -> list[str]:
+    """Tensor names of a checkpoint directory (reads only headers)."""
+    from safetensors import safe_open
+
+    model_dir = Path(model_dir)
+    index = model_dir / 'model.safetensors.index.json'
+    if index.is_file():
+        return sorted(json.loads(index.read_text())['weight_map'])
+    keys: list[str] = []
+    for path in safetensors_files(model_dir):
+        with safe_open(str(path), framework='pt') as f:
+            keys.extend(f.keys())
+    return sorted(keys)
+
+
+def load_state_dict(model_dir: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Every tensor of a safetensors checkpoint directory (CPU)."""
+    from safetensors.torch import load_file
+
+    files = safetensors_files(model_dir)
+    if not files:
+        raise FileNotFoundError(f'{model_dir}: no model.safetensors or model.safetensors.index.json')
+    state: dict[str, torch.Tensor] = {}
+    for path in files:
+        state.update(load_file(str(path)))
+    return state
+
+
+def load_torch_file(path: str | os.PathLike) -> dict:
+    """A ``torch.save`` file loaded safely (``weights_only=True``: tensors and plain containers, no pickled code)."""
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as error:  # pickle refused: tell the user what is inside instead of executing it
+        raise ValueError(f'{path}: refusing to unpickle non-tensor objects ({error}); only weights_only=True '
+                         'files are loaded') from None

@@ -1,0 +1,68 @@
+"""Base of our ms-swift templates: per-model video sampling settings, media loading, bad-sample accounting."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import random
+from typing import Any
+
+from swift.template import Template
+
+from ..video import SampledVideo, VideoDecodeError
+from ..video.settings import VideoSampling
+from .bad_samples import record_bad_sample
+
+
+def resolve_video_source(video: Any):
+    """A dataset ``videos`` item → what ``sample_video`` takes: a local path, bytes, or a list of frame paths.
+
+    Accepts local paths, ``file://`` and ``http(s)://`` URLs, ``data:video/...;base64,`` URIs, and lists of frame
+    image paths (a pre-extracted video).
+    """
+    if isinstance(video, (list, tuple)):
+        return [resolve_video_source(v) for v in video]
+    if isinstance(video, dict):
+        video = video.get('bytes') or video.get('path')
+    if isinstance(video, (bytes, bytearray)):
+        return bytes(video)
+    if not isinstance(video, str):
+        raise TypeError(f'unsupported video item of type {type(video).__name__}')
+    if video.startswith('file://'):
+        return video[len('file://'):]
+    if video.startswith('data:'):
+        return base64.b64decode(video.split(',', 1)[1])
+    if video.startswith(('http://', 'https://')):
+        from swift.template import load_file
+
+        data = load_file(video)
+        return data.getvalue() if isinstance(data, io.BytesIO) else data
+    return os.path.expanduser(video)
+
+
+class VideoTemplate(Template):
+    """A template whose model samples videos through :mod:`swift_video_ext.video`.
+
+    Subclasses set :attr:`default_sampling` or override :meth:`resolve_sampling`; env knobs (NUM_FRAMES, FPS,
+    VIDEO_MAX_PIXELS, …, or ``--model_kwargs``) apply on top and the effective values are logged once.
+    """
+
+    default_sampling: VideoSampling | None = None
+
+    def init_env_args(self) -> None:
+        super().init_env_args()
+        self.video_sampling = self.resolve_sampling()
+        self.video_sampling.log_once(self.template_meta.template_type)
+
+    def resolve_sampling(self) -> VideoSampling:
+        return self.default_sampling.with_env()
+
+    def sample_video(self, video: Any) -> SampledVideo:
+        """Sample one dataset video; an unusable one is counted, logged by name, and re-raised (ms-swift skips it)."""
+        seed = random.getrandbits(32) if self.is_training else None
+        try:
+            return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed)
+        except VideoDecodeError as error:
+            record_bad_sample(error.source, error.reason)
+            raise

@@ -1,0 +1,1 @@
+"""Dataset preprocessors for common video datasets, registered with ms-swift (``swift sft --dataset NAME``)."""

@@ -1,0 +1,92 @@
+"""Shared pieces of our dataset preprocessors: video lookup by id, skip-and-count of rows with missing media."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from swift.dataset import DatasetLoader, RowPreprocessor
+
+from ..logging_utils import get_logger
+
+VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov', '.m4v', '.flv', '.mpg', '.mpeg', '.ts', '.3gp')
+VIDEO_ROOT_ENV = 'VIDEO_ROOT'
+logger = get_logger()
+
+
+class VideoIndex:
+    """Finds ``<root>/<id>.<any video extension>`` (also under ``<root>/videos/``), scanning each folder once."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self._paths: dict[str, Path] | None = None
+
+    def _scan(self) -> dict[str, Path]:
+        paths: dict[str, Path] = {}
+        for folder in (self.root, self.root / 'videos'):
+            if not folder.is_dir():
+                continue
+            for entry in os.scandir(folder):
+                stem, ext = os.path.splitext(entry.name)
+                if ext.lower() in VIDEO_EXTENSIONS and entry.is_file():
+                    paths.setdefault(stem, Path(entry.path))
+        return paths
+
+    def find(self, video_id: str) -> Path | None:
+        if self._paths is None:
+            self._paths = self._scan()
+        return self._paths.get(str(video_id)) or self._paths.get(Path(str(video_id)).stem)
+
+
+def video_root(annotation_path: str | os.PathLike | None = None) -> Path:
+    """``$VIDEO_ROOT``, else the annotation file's folder."""
+    root = os.environ.get(VIDEO_ROOT_ENV)
+    if root:
+        return Path(root).expanduser()
+    if annotation_path is not None:
+        return Path(annotation_path).resolve().parent
+    return Path.cwd()
+
+
+class SkippingPreprocessor(RowPreprocessor):
+    """A row preprocessor that drops rows whose media is missing, counting them and naming the first few."""
+
+    dataset_label = 'dataset'
+    max_named = 10
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.skipped: Counter = Counter()
+
+    def skip(self, reason: str, name: str) -> None:
+        self.skipped[reason] += 1
+        if sum(self.skipped.values()) <= self.max_named:
+            logger.warning(f'{self.dataset_label}: skipping row, {reason}: {name}')
+        return None
+
+    def __call__(self, dataset, **kwargs):
+        self.skipped.clear()
+        result = super().__call__(dataset, **kwargs)
+        if self.skipped:
+            summary = ', '.join(f'{count} {reason}' for reason, count in self.skipped.items())
+            logger.warning(f'{self.dataset_label}: skipped {sum(self.skipped.values())} of {len(dataset)} rows '
+                           f'({summary}); {len(result)} rows kept')
+        return result
+
+
+def env_path_loader(env_var: str, dataset_name: str, example: str):
+    """A DatasetLoader class reading the annotation file named by ``$env_var`` (clear error when unset)."""
+
+    class EnvPathLoader(DatasetLoader):
+        def load(self, dataset_syntax=None, dataset_meta=None, *, use_hf=None):
+            path = os.environ.get(env_var)
+            if not path:
+                raise ValueError(f'--dataset {dataset_name} reads its annotation file from ${env_var}; set it, e.g. '
+                                 f'{env_var}={example}')
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f'${env_var}={path}: file not found')
+            return self._load_dataset_path(os.path.abspath(path), dataset_meta)
+
+    EnvPathLoader.__name__ = f'EnvPathLoader_{dataset_name}'
+    return EnvPathLoader

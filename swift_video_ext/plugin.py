@@ -1,0 +1,20 @@
+"""Registers every model type, template and dataset of swift-video-ext with ms-swift (idempotent)."""
+
+from __future__ import annotations
+
+_registered = False
+
+
+def register_all() -> None:
+    global _registered
+    if _registered:
+        return
+    from .datasets.register import register as register_datasets
+    from .models.pllava.register import register as register_pllava
+
+    register_pllava()
+    register_datasets()
+    _registered = True
+
+
+register_all()

@@ -1,0 +1,1 @@
+"""Checkpoint tools (LoRA rescaling, converters)."""
