@@ -74,7 +74,8 @@ class _SwiftImportWatcher:
             return
         if name in TRIGGER_MODULES:
             self.pending = True
-        if not self.pending or any(_is_initialising(n) for n in NEEDED_MODULES):
+        # ``name`` itself still counts as initialising until its exec_module returns: leave it out.
+        if not self.pending or any(_is_initialising(n) for n in NEEDED_MODULES if n != name):
             return
         self.finished = True
         self.uninstall()

@@ -62,3 +62,10 @@ def real_clip(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f'{path} not present (../shared is optional)')
     return path
+
+
+@pytest.fixture(scope='session')
+def tiny_pllava(tmp_path_factory) -> Path:
+    from swift_video_ext.models.pllava.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp('tiny') / 'pllava')

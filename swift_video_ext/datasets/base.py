@@ -50,29 +50,51 @@ def video_root(annotation_path: str | os.PathLike | None = None) -> Path:
 
 
 class SkippingPreprocessor(RowPreprocessor):
-    """A row preprocessor that drops rows whose media is missing, counting them and naming the first few."""
+    """A row preprocessor that drops rows whose media is missing, counting them and naming the first few.
+
+    Subclasses implement :meth:`row_problem` (None when the row is usable). The check runs over the whole dataset
+    in the main process before ms-swift's (possibly multi-process) map, so the counts are exact; streaming datasets
+    are checked row by row instead.
+    """
 
     dataset_label = 'dataset'
     max_named = 10
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.skipped: Counter = Counter()
-
-    def skip(self, reason: str, name: str) -> None:
-        self.skipped[reason] += 1
-        if sum(self.skipped.values()) <= self.max_named:
-            logger.warning(f'{self.dataset_label}: skipping row, {reason}: {name}')
+    def row_problem(self, row: dict) -> tuple[str, str] | None:
+        """``(reason, name)`` when the row cannot be used, else None."""
         return None
 
-    def __call__(self, dataset, **kwargs):
-        self.skipped.clear()
-        result = super().__call__(dataset, **kwargs)
-        if self.skipped:
-            summary = ', '.join(f'{count} {reason}' for reason, count in self.skipped.items())
-            logger.warning(f'{self.dataset_label}: skipped {sum(self.skipped.values())} of {len(dataset)} rows '
-                           f'({summary}); {len(result)} rows kept')
-        return result
+    def prepare_dataset(self, dataset):
+        from datasets import Dataset as HfDataset
+
+        if not isinstance(dataset, HfDataset):
+            return dataset
+        keep, problems = [], Counter()
+        for index, row in enumerate(dataset):
+            problem = self.row_problem(row)
+            if problem is None:
+                keep.append(index)
+                continue
+            reason, name = problem
+            problems[reason] += 1
+            if sum(problems.values()) <= self.max_named:
+                logger.warning(f'{self.dataset_label}: skipping row {index}, {reason}: {name}')
+        if problems:
+            summary = ', '.join(f'{count} {reason}' for reason, count in problems.items())
+            logger.warning(f'{self.dataset_label}: skipped {len(dataset) - len(keep)} of {len(dataset)} rows '
+                           f'({summary}); {len(keep)} rows kept')
+            dataset = dataset.select(keep)
+        return dataset
+
+    def preprocess(self, row: dict):
+        problem = self.row_problem(row)  # streaming datasets were not pre-checked
+        if problem is not None:
+            logger.warning(f'{self.dataset_label}: skipping row, {problem[0]}: {problem[1]}')
+            return None
+        return self.format_row(row)
+
+    def format_row(self, row: dict) -> dict | list[dict] | None:
+        raise NotImplementedError
 
 
 def env_path_loader(env_var: str, dataset_name: str, example: str):

@@ -9,6 +9,7 @@ counted. Rows become ``{"messages": [user "<video>{q}", assistant "{a}"], "video
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from .base import SkippingPreprocessor, VideoIndex, video_root
@@ -25,18 +26,22 @@ class VideoInstructPreprocessor(SkippingPreprocessor):
         self.root = root
         self._index: VideoIndex | None = None
 
-    def prepare_dataset(self, dataset):
-        self._index = VideoIndex(self.root or video_root(os.environ.get(PATH_ENV)))
-        return dataset
+    @property
+    def index(self) -> VideoIndex:
+        root = Path(self.root or video_root(os.environ.get(PATH_ENV)))
+        if self._index is None or self._index.root != root:
+            self._index = VideoIndex(root)
+        return self._index
 
-    def preprocess(self, row: dict[str, Any]) -> dict[str, Any] | None:
-        video_id, question, answer = row.get('video_id'), row.get('q'), row.get('a')
-        if not video_id or question is None or answer is None:
-            return self.skip('rows without video_id/q/a', repr({k: row.get(k) for k in ('video_id', 'q', 'a')}))
-        path = self._index.find(str(video_id))
-        if path is None:
-            return self.skip('videos not found', f'{video_id} under {self._index.root}')
-        return {'messages': [{'role': 'user', 'content': f'<video>{str(question).strip()}'},
-                             {'role': 'assistant', 'content': str(answer).strip()}],
+    def row_problem(self, row: dict[str, Any]) -> tuple[str, str] | None:
+        if not row.get('video_id') or row.get('q') is None or row.get('a') is None:
+            return 'rows without video_id/q/a', repr({k: row.get(k) for k in ('video_id', 'q', 'a')})
+        if self.index.find(str(row['video_id'])) is None:
+            return 'videos not found', f'{row["video_id"]} under {self.index.root}'
+        return None
+
+    def format_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        path = self.index.find(str(row['video_id']))
+        return {'messages': [{'role': 'user', 'content': f'<video>{str(row["q"]).strip()}'},
+                             {'role': 'assistant', 'content': str(row['a']).strip()}],
                 'videos': [str(path)]}
-

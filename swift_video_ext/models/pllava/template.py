@@ -66,7 +66,7 @@ class PllavaTemplate(VideoTemplate):
         tokens = [processor.image_token_id] * processor.tokens_per_media
         input_ids, labels, loss_scale = self._extend_tokens(encoded['input_ids'], encoded['labels'],
                                                             encoded['loss_scale'], positions, lambda _: tokens)
-        pixel_values = processor.preprocess_frames(np.concatenate(media))
+        pixel_values = torch.cat([processor.preprocess_frames(frames) for frames in media])
         encoded.update(input_ids=input_ids, labels=labels, loss_scale=loss_scale,
                        pixel_values=pixel_values.to(self.model_info.torch_dtype),
                        frames_per_media=torch.tensor([len(m) for m in media], dtype=torch.long))

@@ -1,0 +1,63 @@
+"""Helpers for tests that run the real `swift` / `swift-video` commands on tiny checkpoints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+CPU_TRAIN_ARGS = [
+    '--check_model', 'false', '--report_to', 'none', '--torch_dtype', 'float32', '--fp16', 'false', '--bf16', 'false',
+    '--gradient_checkpointing', 'false', '--gradient_accumulation_steps', '1', '--dataloader_num_workers', '0',
+    '--max_length', '4096', '--seed', '42',
+]
+
+
+def command_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({'HF_HUB_OFFLINE': '1', 'HF_DATASETS_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1',
+                'TOKENIZERS_PARALLELISM': 'false', 'PYTHONUNBUFFERED': '1'})
+    env.pop('NPROC_PER_NODE', None)
+    env.update(extra)
+    return env
+
+
+def run(command: list[str], *, env: dict | None = None, cwd: str | Path | None = None,
+        timeout: int = 900, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a console script of this environment (``swift``, ``swift-video``) and capture its output."""
+    executable = str(BIN / command[0])
+    result = subprocess.run([executable, *command[1:]], env=env or command_env(), cwd=cwd, capture_output=True,
+                            text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{" ".join(command[:2])} failed ({result.returncode}):\n'
+                             f'{result.stdout[-4000:]}\n{result.stderr[-6000:]}')
+    return result
+
+
+def last_checkpoint(output_dir: str | Path) -> Path:
+    checkpoints = sorted(Path(output_dir).glob('v*/checkpoint-*'), key=lambda p: int(p.name.split('-')[-1]))
+    checkpoints = [c for c in checkpoints if not c.name.endswith('-merged')]
+    assert checkpoints, f'no checkpoint under {output_dir}'
+    return checkpoints[-1]
+
+
+def logged_losses(output_dir: str | Path) -> list[float]:
+    (log,) = Path(output_dir).glob('v*/logging.jsonl')
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [r['loss'] for r in records if 'loss' in r]
+
+
+def infer_results(result_dir: str | Path) -> list[dict]:
+    files = sorted(Path(result_dir).glob('infer_result/*.jsonl'))
+    assert files, f'no infer_result under {result_dir}'
+    return [json.loads(line) for line in files[-1].read_text().splitlines() if line.strip()]
+
+
+def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(''.join(json.dumps(row) + '\n' for row in rows))
+    return path
