@@ -1,0 +1,143 @@
+"""LoRA training step time and peak memory of full-size configs with random weights (no download needed).
+
+One GPU, batch 1, bf16, AdamW on the LoRA and fully trained modules, gradient checkpointing as asked:
+    python benchmarks/gpu_lora_step.py --model-type pllava --variant pooled     # (16,12,12) = 2304 tokens/video
+    python benchmarks/gpu_lora_step.py --model-type pllava --variant unpooled   # (16,24,24) = 9216 tokens/video
+Prints one JSON line per run (step time median over --steps after --warmup, samples/s, peak GiB) and, with
+--markdown FILE, appends a table row. ``--tiny --device cpu`` runs the same code path on a tiny config (CI smoke).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+@dataclass
+class Case:
+    model: torch.nn.Module
+    batch: dict
+    lora_regex: str
+    modules_to_save: list[str]
+    lora_rank: int
+    lora_alpha: int
+    description: str
+
+
+def pllava_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch.dtype) -> Case:
+    from swift_video_ext.models.pllava import PllavaConfig, PllavaForConditionalGeneration
+
+    pooling = {'pooled': [frames, 12, 12], 'unpooled': [frames, 24, 24]}[variant]
+    if tiny:
+        vision = {'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2, 'num_attention_heads': 4,
+                  'image_size': 56, 'patch_size': 14}
+        text = {'vocab_size': 512, 'hidden_size': 64, 'intermediate_size': 128, 'num_hidden_layers': 2,
+                'num_attention_heads': 4, 'num_key_value_heads': 4}
+        pooling = [frames, 2, 2] if variant == 'pooled' else [frames, 4, 4]
+        image_size = 56
+    else:  # PLLaVA-7B: CLIP ViT-L/14-336 + Vicuna-7B
+        vision = {'hidden_size': 1024, 'intermediate_size': 4096, 'num_hidden_layers': 24, 'num_attention_heads': 16,
+                  'image_size': 336, 'patch_size': 14, 'projection_dim': 768}
+        text = {'vocab_size': 32064, 'hidden_size': 4096, 'intermediate_size': 11008, 'num_hidden_layers': 32,
+                'num_attention_heads': 32, 'num_key_value_heads': 32, 'max_position_embeddings': 16384}
+        image_size = 336
+    config = PllavaConfig(vision_config=vision, text_config=text, image_token_index=text['vocab_size'] - 1,
+                          num_frames=frames, pooling_shape=pooling)
+    with torch.device(device):
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        model = PllavaForConditionalGeneration(config)
+        torch.set_default_dtype(previous)
+    tokens = config.tokens_per_video
+    text_tokens = 128
+    input_ids = torch.randint(3, text['vocab_size'] - 2, (1, tokens + text_tokens), device=device)
+    input_ids[0, 4:4 + tokens] = config.image_token_index
+    labels = input_ids.clone()
+    labels[0, :4 + tokens + 32] = -100
+    batch = {'input_ids': input_ids, 'labels': labels, 'attention_mask': torch.ones_like(input_ids),
+             'pixel_values': torch.randn(frames, 3, image_size, image_size, device=device, dtype=dtype),
+             'frames_per_media': torch.tensor([frames], device=device)}
+    name = 'tiny PLLaVA' if tiny else 'PLLaVA-7B'
+    return Case(model, batch, r'^model\.language_model.*\.(q_proj|v_proj)$', ['multi_modal_projector'], 128, 32,
+                f'{name}, {frames} frames, pooling {pooling} = {tokens} tokens/video, +{text_tokens} text tokens')
+
+
+CASES = {'pllava': pllava_case}
+
+
+def run(args) -> dict:
+    from peft import LoraConfig, get_peft_model
+
+    dtype = torch.bfloat16 if args.dtype == 'bf16' else torch.float32
+    case = CASES[args.model_type](args.variant, args.tiny, args.frames, args.device, dtype)
+    model = case.model
+    if args.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
+        model.enable_input_require_grads()
+    model = get_peft_model(model, LoraConfig(r=case.lora_rank, lora_alpha=case.lora_alpha, lora_dropout=0.05,
+                                             target_modules=case.lora_regex, modules_to_save=case.modules_to_save))
+    model.train()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=2e-5)
+    cuda = args.device.startswith('cuda')
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    times = []
+    for step in range(args.warmup + args.steps):
+        if cuda:
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        loss = model(**case.batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if cuda:
+            torch.cuda.synchronize()
+        if step >= args.warmup:
+            times.append(time.perf_counter() - start)
+    step_s = statistics.median(times)
+    return {
+        'model_type': args.model_type, 'variant': args.variant, 'description': case.description,
+        'gradient_checkpointing': args.gradient_checkpointing, 'dtype': args.dtype, 'batch_size': 1,
+        'step_s': round(step_s, 4), 'samples_per_s': round(1 / step_s, 3),
+        'peak_gib': round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
+        'trainable_params_m': round(sum(p.numel() for p in trainable) / 1e6, 2),
+        'device': torch.cuda.get_device_name() if cuda else 'cpu', 'loss': round(float(loss), 4),
+        'date': datetime.date.today().isoformat(), 'tiny': args.tiny,
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--model-type', choices=sorted(CASES), default='pllava')
+    parser.add_argument('--variant', default='pooled')
+    parser.add_argument('--frames', type=int, default=16)
+    parser.add_argument('--steps', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--dtype', choices=['bf16', 'fp32'], default='bf16')
+    parser.add_argument('--device', default='cuda')
+    parser.add_argument('--gradient-checkpointing', action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument('--tiny', action='store_true', help='tiny config (CPU smoke test of the script)')
+    parser.add_argument('--markdown', help='append a table row to this markdown file')
+    args = parser.parse_args(argv)
+    result = run(args)
+    print(json.dumps(result))
+    if args.markdown:
+        with open(args.markdown, 'a') as f:
+            f.write(f"| {result['date']} | {result['device']} | {result['description']} | "
+                    f"{'on' if result['gradient_checkpointing'] else 'off'} | {result['step_s']} | "
+                    f"{result['samples_per_s']} | {result['peak_gib']} |\n")
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,27 @@
+"""The benchmark scripts run (tiny configs on CPU), so the GPU figures can be reproduced with one command."""
+
+import json
+import runpy
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+def run_script(name, argv, capsys):
+    old = sys.argv
+    sys.argv = [name, *argv]
+    try:
+        runpy.run_path(str(REPO_ROOT / 'benchmarks' / name), run_name='__main__')
+    finally:
+        sys.argv = old
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{')]
+
+
+@pytest.mark.parametrize('variant', ['pooled', 'unpooled'])
+def test_gpu_lora_step_script_tiny_on_cpu(variant, capsys, tmp_path):
+    (result,) = run_script('gpu_lora_step.py', ['--model-type', 'pllava', '--variant', variant, '--tiny', '--device',
+                                                'cpu', '--dtype', 'fp32', '--steps', '1', '--warmup', '0',
+                                                '--frames', '4', '--markdown', str(tmp_path / 'b.md')], capsys)
+    assert result['step_s'] > 0 and result['tiny'] and (tmp_path / 'b.md').read_text().count('|') >= 8
