@@ -10,9 +10,11 @@ def register_all() -> None:
     if _registered:
         return
     from .datasets.register import register as register_datasets
+    from .models.cogvlm2_video.register import register as register_cogvlm2_video
     from .models.pllava.register import register as register_pllava
 
     register_pllava()
+    register_cogvlm2_video()
     register_datasets()
     _registered = True
 

@@ -61,3 +61,24 @@ def write_jsonl(path: str | Path, rows: list[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(''.join(json.dumps(row) + '\n' for row in rows))
     return path
+
+
+def merged_vs_adapter_max_diff(model_class, base_dir, adapter_dir, merged_dir, rows: list[dict]) -> float:
+    """Max |logit| difference between base+adapter (PEFT) and the merged export on template-encoded rows."""
+    import torch
+    from peft import PeftModel
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    template = get_template(get_processor(str(merged_dir)))
+    template.set_mode('transformers')
+    batch = template.data_collator([template.encode(row) for row in rows])
+    base = model_class.from_pretrained(base_dir, dtype=torch.float32)
+    adapter_model = PeftModel.from_pretrained(base, str(adapter_dir)).eval()
+    merged_model = model_class.from_pretrained(merged_dir, dtype=torch.float32).eval()
+    with torch.no_grad():
+        want = adapter_model(**batch).logits
+        got = merged_model(**batch).logits
+    return (got - want).abs().max().item()

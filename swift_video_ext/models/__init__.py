@@ -1,8 +1,8 @@
 """Model folders, one per model type: configuration, modeling, processing, template and ms-swift registration."""
 
-from . import pllava
+from . import cogvlm2_video, pllava
 
-MODEL_PACKAGES = {'pllava': pllava}
+MODEL_PACKAGES = {'pllava': pllava, 'cogvlm2_video_ts': cogvlm2_video}
 
 
 def register_auto_classes() -> None:
@@ -12,12 +12,15 @@ def register_auto_classes() -> None:
 
 
 def sampling_profiles() -> dict:
-    """Model type → its default :class:`~swift_video_ext.video.settings.VideoSampling`."""
-    return {name: package.VIDEO_SAMPLING for name, package in MODEL_PACKAGES.items()}
+    """Model type (or template) → its default :class:`~swift_video_ext.video.settings.VideoSampling`."""
+    profiles = {name: package.VIDEO_SAMPLING for name, package in MODEL_PACKAGES.items()}
+    profiles['cogvlm2_video_base'] = cogvlm2_video.VIDEO_SAMPLING_BASE
+    return profiles
 
 
 def tiny_builders() -> dict:
     """Model type → function writing a tiny random checkpoint (``swift-video tiny-model TYPE DIR``)."""
+    from .cogvlm2_video.tiny import build_tiny as cogvlm2_tiny
     from .pllava.tiny import build_tiny as pllava_tiny
 
-    return {'pllava': pllava_tiny}
+    return {'pllava': pllava_tiny, 'cogvlm2_video_ts': cogvlm2_tiny}

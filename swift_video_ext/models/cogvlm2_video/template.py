@@ -1,0 +1,99 @@
+"""ms-swift templates for CogVLM2-Video: ``cogvlm2_video_chat`` (timestamped) and ``cogvlm2_video_base``.
+
+The whole token sequence is built by :meth:`CogVLM2VideoProcessor.build` so it matches the reference layout exactly
+(the video first, one timestamp token after each frame's vision slots, ``Question: … Answer:`` text, history turns as
+``Question: {q} Answer: {a}\\n``); labels cover the last answer and EOS only. One video (or one still image, as a
+one-frame video) per sample; the ``<video>`` tag's position in the text does not matter, the video always comes first.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from swift.template import MaxLengthError, TemplateMeta
+from swift.template.template_inputs import StdTemplateInputs
+
+from ...common.template import VideoTemplate
+from ...video.settings import VideoSampling
+from .processing_cogvlm2_video import TIMESTAMP_MODES, VIDEO_SAMPLING, VIDEO_SAMPLING_BASE
+
+TEMPLATE_CHAT, TEMPLATE_BASE = 'cogvlm2_video_chat', 'cogvlm2_video_base'
+TIMESTAMP_ENV = 'COGVLM2_TIMESTAMPS'  # "ordinal" (official) or "seconds" (long-video extension)
+
+
+def split_conversation(messages: list[dict]) -> tuple[str | None, list[tuple[str, str]], str, str | None]:
+    """messages → (system, history pairs, last query, last answer or None)."""
+    system = None
+    if messages and messages[0]['role'] == 'system':
+        system, messages = messages[0]['content'], messages[1:]
+    answer = None
+    if messages and messages[-1]['role'] == 'assistant':
+        answer, messages = messages[-1]['content'], messages[:-1]
+    if not messages or messages[-1]['role'] != 'user':
+        raise ValueError('CogVLM2-Video needs a user turn to answer')
+    turns = messages[:-1]
+    history = [(turns[i]['content'], turns[i + 1]['content']) for i in range(0, len(turns) - 1, 2)]
+    return system, history, messages[-1]['content'], answer
+
+
+def strip_media_tags(text: str) -> str:
+    return text.replace('<video>', '').replace('<image>', '').strip()
+
+
+class CogVLM2VideoTemplate(VideoTemplate):
+    template_version = 'chat'
+    placeholder_tokens = []
+
+    def resolve_sampling(self) -> VideoSampling:
+        return (VIDEO_SAMPLING if self.template_version == 'chat' else VIDEO_SAMPLING_BASE).with_env()
+
+    def init_env_args(self) -> None:
+        super().init_env_args()
+        mode = os.environ.get(TIMESTAMP_ENV, 'ordinal').strip().lower()
+        if mode not in TIMESTAMP_MODES:
+            raise ValueError(f'{TIMESTAMP_ENV}={mode!r}: choose one of {TIMESTAMP_MODES}')
+        self.timestamp_mode = mode
+
+    def _frames(self, inputs: StdTemplateInputs) -> tuple[np.ndarray | None, np.ndarray]:
+        media = len(inputs.videos) + len(inputs.images)
+        if media > 1:
+            raise ValueError(f'CogVLM2-Video takes one video per sample, got {media} videos/images')
+        if inputs.videos:
+            video = self.sample_video(inputs.videos[0])
+            return video.frames, video.timestamps
+        if inputs.images:
+            return np.asarray(inputs.images[0].convert('RGB'))[None], np.zeros(1)
+        return None, np.zeros(0)
+
+    def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:
+        self._swift_prepare_inputs(inputs)
+        system, history, query, answer = split_conversation(inputs.messages)
+        frames, timestamps = self._frames(inputs)
+        processor = self.processor
+        built = processor.build(strip_media_tags(query), history=[(strip_media_tags(q), a) for q, a in history],
+                                answer=answer if self.is_training else None, system=system,
+                                timestamp_texts=processor.timestamp_texts(timestamps, self.timestamp_mode),
+                                num_frames=len(timestamps), template_version=self.template_version)
+        if self.max_length is not None and len(built['input_ids']) > self.max_length:
+            raise MaxLengthError(f'{len(built["input_ids"])} tokens ({len(timestamps)} frames) exceed max_length '
+                                 f'{self.max_length}; lower NUM_FRAMES or raise --max_length')
+        encoded = {'input_ids': built['input_ids'], 'labels': built['labels'], 'loss_scale': None,
+                   'token_type_ids': built['token_type_ids']}
+        if frames is not None:
+            encoded['pixel_values'] = processor.preprocess_frames(frames).to(self.model_info.torch_dtype)
+        return encoded
+
+
+class CogVLM2VideoBaseTemplate(CogVLM2VideoTemplate):
+    template_version = 'base'
+
+
+def template_metas() -> list[TemplateMeta]:
+    return [
+        TemplateMeta(TEMPLATE_CHAT, prefix=[['bos_token_id']], prompt=['Question: {{QUERY}} Answer:'],
+                     chat_sep=['\n'], suffix=[['eos_token_id']], template_cls=CogVLM2VideoTemplate),
+        TemplateMeta(TEMPLATE_BASE, prefix=[['bos_token_id']], prompt=['{{QUERY}}'], chat_sep=None,
+                     suffix=[['eos_token_id']], template_cls=CogVLM2VideoBaseTemplate),
+    ]

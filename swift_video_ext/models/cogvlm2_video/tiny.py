@@ -1,0 +1,42 @@
+"""A tiny random CogVLM2-Video checkpoint of the real architecture for tests and demos.
+
+56 px frames → 4x4 patches → 2x2 after the conv → 4 + boi + eoi = 6 tokens per frame; 2-layer EVA and Llama.
+The tokenizer mirrors Llama-3's special tokens (``<|begin_of_text|>``, ``<|end_of_text|>``, and
+``<|reserved_special_token_0|>`` as the pad/vision-slot token).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import GenerationConfig
+
+from ...common.tokenizer import train_tiny_tokenizer
+from .configuration_cogvlm2_video import CogVLM2VideoConfig
+from .modeling_cogvlm2_video import CogVLM2VideoForCausalLM
+from .processing_cogvlm2_video import CogVLM2VideoProcessor
+
+BOS, EOS, PAD = '<|begin_of_text|>', '<|end_of_text|>', '<|reserved_special_token_0|>'
+
+
+def build_tiny(output_dir: str | Path, *, image_size: int = 56, seed: int = 0) -> Path:
+    output_dir = Path(output_dir)
+    # Numbers 0-99 as standalone texts so, like Llama-3's tokenizer, each ordinal timestamp is one token.
+    tokenizer = train_tiny_tokenizer(special_tokens=[BOS, EOS, PAD], bos_token=BOS, eos_token=EOS, pad_token=PAD,
+                                     corpus=[str(i) for i in range(100)] * 5, vocab_size=600)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in (BOS, EOS, PAD)}
+    config = CogVLM2VideoConfig(
+        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+        num_attention_heads=4, num_multi_query_heads=2, max_position_embeddings=4096,
+        vision_config={'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2, 'num_heads': 2,
+                       'patch_size': 14, 'image_size': image_size},
+        bos_token_id=ids[BOS], eos_token_id=ids[EOS], pad_token_id=ids[PAD])
+    config.dtype = 'float32'
+    config.architectures = ['CogVLM2VideoForCausalLM']
+    torch.manual_seed(seed)
+    CogVLM2VideoForCausalLM(config).float().save_pretrained(output_dir)
+    CogVLM2VideoProcessor(tokenizer, image_size=image_size,
+                          tokens_per_frame=config.tokens_per_frame).save_pretrained(output_dir)
+    GenerationConfig(bos_token_id=ids[BOS], eos_token_id=ids[EOS], pad_token_id=ids[PAD]).save_pretrained(output_dir)
+    return output_dir

@@ -1,0 +1,75 @@
+"""CogVLM2-Video end to end: swift sft (LoRA) → infer → export --merge_lora → infer merged, seed-format jsonl."""
+
+import pytest
+
+from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import (
+    CPU_TRAIN_ARGS,
+    infer_results,
+    last_checkpoint,
+    logged_losses,
+    merged_vs_adapter_max_diff,
+    run,
+    write_jsonl,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope='module')
+def run_dir(tmp_path_factory):
+    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
+
+    root = tmp_path_factory.mktemp('cog_e2e')
+    model_dir = build_tiny(root / 'tiny')
+    early = write_counter_clip(root / 'early.mp4', num_frames=50, fps=10, event=(0.0, 2.0))
+    late = write_counter_clip(root / 'late.mp4', num_frames=50, fps=10, event=(3.0, 5.0))
+    rows = [{'query': '<video>When does the red square appear?', 'response': 'From 0 to 2 seconds.',
+             'history': [], 'videos': [str(early)]},
+            {'query': 'And then?', 'response': 'It stays until 5 seconds.',
+             'history': [['<video>When does the red square appear?', 'From 3 seconds.']], 'videos': [str(late)]}]
+    dataset = write_jsonl(root / 'seed_format.jsonl', rows * 2)
+    output = root / 'output'
+    run(['swift', 'sft', '--model', str(model_dir), '--model_type', 'cogvlm2_video_ts', '--dataset', str(dataset),
+         '--tuner_type', 'lora', '--target_modules', 'all-linear', '--lora_rank', '8', '--learning_rate', '1e-2',
+         '--max_steps', '20', '--per_device_train_batch_size', '2', '--save_steps', '20', '--logging_steps', '4',
+         '--output_dir', str(output), *CPU_TRAIN_ARGS])
+    checkpoint = last_checkpoint(output)
+    run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
+    return {'model': model_dir, 'output': output, 'checkpoint': checkpoint, 'dataset': dataset, 'rows': rows,
+            'merged': checkpoint.parent / f'{checkpoint.name}-merged'}
+
+
+def test_loss_falls(run_dir):
+    losses = logged_losses(run_dir['output'])
+    assert losses[-1] < losses[0] - 0.25, losses
+
+
+def test_lora_targets_the_language_model_only(run_dir):
+    from safetensors import safe_open
+
+    with safe_open(str(run_dir['checkpoint'] / 'adapter_model.safetensors'), 'pt') as f:
+        keys = list(f.keys())
+    modules = {k.split('.lora_')[0].rsplit('.', 1)[-1] for k in keys}
+    assert modules == {'language_expert_query_key_value', 'language_expert_dense', 'gate_proj', 'up_proj',
+                       'down_proj'}
+    assert not any('vision' in k for k in keys)
+
+
+def test_infer_adapter_and_merged(run_dir):
+    run(['swift', 'infer', '--adapters', str(run_dir['checkpoint']), '--val_dataset', str(run_dir['dataset']),
+         '--max_new_tokens', '4', '--temperature', '0', '--max_batch_size', '2'])
+    assert len(infer_results(run_dir['checkpoint'])) == 4
+    run(['swift', 'infer', '--model', str(run_dir['merged']), '--val_dataset', str(run_dir['dataset']),
+         '--max_new_tokens', '4', '--temperature', '0', '--max_batch_size', '2'])
+    assert all(r['response'] is not None for r in infer_results(run_dir['merged']))
+
+
+def test_merged_logits_equal_adapter_logits(run_dir):
+    from swift_video_ext.models.cogvlm2_video import CogVLM2VideoForCausalLM
+
+    rows = [{'messages': [{'role': 'user', 'content': row['query']}], 'videos': row['videos']}
+            for row in run_dir['rows']]
+    diff = merged_vs_adapter_max_diff(CogVLM2VideoForCausalLM, run_dir['model'], run_dir['checkpoint'],
+                                      run_dir['merged'], rows)
+    assert diff <= 1e-4
