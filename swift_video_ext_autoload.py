@@ -21,12 +21,22 @@ TRIGGER_MODULES = frozenset({
 # Modules the registration imports: none of them may be mid-import when it runs.
 NEEDED_MODULES = ('swift', 'swift.utils', 'swift.model', 'swift.template', 'swift.dataset')
 PLUGIN_MODULE = 'swift_video_ext.plugin'
+OWN_PACKAGE = 'swift_video_ext'  # our own modules import ms-swift: never register while one is half-imported
 
 
 def _is_initialising(name: str) -> bool:
     module = sys.modules.get(name)
     spec = getattr(module, '__spec__', None)
     return bool(getattr(spec, '_initializing', False))
+
+
+def _watched(name: str) -> bool:
+    return name in TRIGGER_MODULES or name in NEEDED_MODULES or name.split('.', 1)[0] == OWN_PACKAGE
+
+
+def _blocking_modules() -> list[str]:
+    own = [name for name in list(sys.modules) if name.split('.', 1)[0] == OWN_PACKAGE]
+    return [*NEEDED_MODULES, *own]
 
 
 class _WatchedLoader:
@@ -55,7 +65,7 @@ class _SwiftImportWatcher:
         self.finished = False
 
     def find_spec(self, fullname, path=None, target=None):
-        if self.finished or fullname not in TRIGGER_MODULES and fullname not in NEEDED_MODULES:
+        if self.finished or not _watched(fullname):
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, 'find_spec'):
@@ -75,7 +85,7 @@ class _SwiftImportWatcher:
         if name in TRIGGER_MODULES:
             self.pending = True
         # ``name`` itself still counts as initialising until its exec_module returns: leave it out.
-        if not self.pending or any(_is_initialising(n) for n in NEEDED_MODULES if n != name):
+        if not self.pending or any(_is_initialising(n) for n in _blocking_modules() if n != name):
             return
         self.finished = True
         self.uninstall()

@@ -72,7 +72,43 @@ def pllava_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch
                 f'{name}, {frames} frames, pooling {pooling} = {tokens} tokens/video, +{text_tokens} text tokens')
 
 
-CASES = {'pllava': pllava_case}
+def cogvlm2_video_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch.dtype) -> Case:
+    from swift_video_ext.models.cogvlm2_video import CogVLM2VideoConfig, CogVLM2VideoForCausalLM
+
+    if tiny:
+        config = CogVLM2VideoConfig(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                    num_attention_heads=4, num_multi_query_heads=2, pad_token_id=2, bos_token_id=0,
+                                    eos_token_id=1,
+                                    vision_config={'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2,
+                                                   'num_heads': 2, 'image_size': 56})
+    else:  # the released model's dims (config.json of THUDM/cogvlm2-video-llama3-chat)
+        config = CogVLM2VideoConfig()
+    with torch.device(device):
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        model = CogVLM2VideoForCausalLM(config)
+        torch.set_default_dtype(previous)
+    tokens, text_tokens, answer_tokens = config.tokens_per_frame, 48, 64
+    ids, types = [config.bos_token_id], [0]
+    for t in range(frames):  # chat layout: vision slots, then one timestamp token
+        ids += [config.pad_token_id] * tokens + [100 + t]
+        types += [1] * tokens + [0]
+    ids += [300 + i for i in range(text_tokens + answer_tokens)]
+    types += [0] * (text_tokens + answer_tokens)
+    input_ids = torch.tensor([ids], device=device)
+    labels = input_ids.clone()
+    labels[0, :-answer_tokens] = -100
+    size = config.vision_config.image_size
+    batch = {'input_ids': input_ids, 'token_type_ids': torch.tensor([types], device=device), 'labels': labels,
+             'attention_mask': torch.ones_like(input_ids),
+             'pixel_values': torch.randn(frames, 3, size, size, device=device, dtype=dtype)}
+    name = 'tiny CogVLM2-Video' if tiny else 'CogVLM2-Video-Llama3 (12.5B)'
+    regex = r'^model\.layers.*\.(language_expert_query_key_value|language_expert_dense|gate_proj|up_proj|down_proj)$'
+    return Case(model, batch, regex, [], 8, 32,
+                f'{name}, {frames} frames x {tokens} tokens + timestamps, {len(ids)} tokens, LoRA r8 on the LLM')
+
+
+CASES = {'pllava': pllava_case, 'cogvlm2_video_ts': cogvlm2_video_case}
 
 
 def run(args) -> dict:

@@ -77,6 +77,18 @@ def cmd_rescale_lora(args) -> int:
     return 0
 
 
+def cmd_eval_grounding(args) -> int:
+    from ..eval.grounding import evaluate_grounding, load_results
+
+    result = evaluate_grounding(load_results(args.results))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f'{key:<32}{value}')
+    return 0
+
+
 def cmd_plugin_path(args) -> int:
     print(Path(__file__).resolve().parents[1] / '_swift_shim' / 'swift_video_ext_plugin.py')
     return 0
@@ -114,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('-o', '--output', required=True)
     p.add_argument('--overwrite', action='store_true')
     p.set_defaults(func=cmd_rescale_lora)
+
+    p = sub.add_parser('eval', help='score swift infer results')
+    eval_sub = p.add_subparsers(dest='task', required=True)
+    q = eval_sub.add_parser('grounding', help='temporal grounding: R@1 at IoU 0.3/0.5/0.7 and mIoU')
+    q.add_argument('--results', required=True, help='swift infer result jsonl (response + labels)')
+    q.add_argument('--json', action='store_true')
+    q.set_defaults(func=cmd_eval_grounding)
 
     p = sub.add_parser('plugin-path', help='path of the shim for --external_plugins')
     p.set_defaults(func=cmd_plugin_path)

@@ -97,8 +97,12 @@ class SkippingPreprocessor(RowPreprocessor):
         raise NotImplementedError
 
 
-def env_path_loader(env_var: str, dataset_name: str, example: str):
-    """A DatasetLoader class reading the annotation file named by ``$env_var`` (clear error when unset)."""
+def env_path_loader(env_var: str, dataset_name: str, example: str, reader=None):
+    """A DatasetLoader class reading the annotation file named by ``$env_var`` (clear error when unset).
+
+    ``reader(path) -> list[dict]`` parses formats the ``datasets`` library cannot (plain-text lines, dict-of-dicts
+    json); without it the file is loaded as json/jsonl/csv by ms-swift as usual.
+    """
 
     class EnvPathLoader(DatasetLoader):
         def load(self, dataset_syntax=None, dataset_meta=None, *, use_hf=None):
@@ -108,7 +112,16 @@ def env_path_loader(env_var: str, dataset_name: str, example: str):
                                  f'{env_var}={example}')
             if not os.path.isfile(path):
                 raise FileNotFoundError(f'${env_var}={path}: file not found')
-            return self._load_dataset_path(os.path.abspath(path), dataset_meta)
+            path = os.path.abspath(path)
+            if reader is None:
+                return self._load_dataset_path(path, dataset_meta)
+            from datasets import Dataset as HfDataset
+
+            dataset = HfDataset.from_list(reader(path))
+            dataset = dataset_meta.preprocess_func(dataset, num_proc=self.num_proc,
+                                                   load_from_cache_file=self.load_from_cache_file,
+                                                   strict=self.strict)
+            return RowPreprocessor.remove_useless_columns(dataset) if self.remove_unused_columns else dataset
 
     EnvPathLoader.__name__ = f'EnvPathLoader_{dataset_name}'
     return EnvPathLoader

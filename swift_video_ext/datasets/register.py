@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from swift.dataset import DatasetMeta, register_dataset
 
-from . import videoinstruct
+from . import grounding, videoinstruct
 from .base import env_path_loader
 
 
@@ -16,4 +16,20 @@ def register() -> None:
                                '/data/VideoInstruct_Dataset.json'),
         tags=['video', 'instruction'],
         help='VideoInstruct-100K: set VIDEOINSTRUCT100K_PATH (the json) and VIDEO_ROOT (the videos).',
+    ), exist_ok=True)
+    register_dataset(DatasetMeta(
+        dataset_name=grounding.CHARADES_NAME,
+        preprocess_func=grounding.GroundingPreprocessor(grounding.CHARADES_NAME, grounding.CHARADES_ENV),
+        loader=env_path_loader(grounding.CHARADES_ENV, grounding.CHARADES_NAME, '/data/charades_sta_train.txt',
+                               reader=grounding.read_charades_sta),
+        tags=['video', 'grounding'],
+        help='Charades-STA: set CHARADES_STA_PATH (vid start end##sentence lines) and VIDEO_ROOT.',
+    ), exist_ok=True)
+    register_dataset(DatasetMeta(
+        dataset_name=grounding.ACTIVITYNET_NAME,
+        preprocess_func=grounding.GroundingPreprocessor(grounding.ACTIVITYNET_NAME, grounding.ACTIVITYNET_ENV),
+        loader=env_path_loader(grounding.ACTIVITYNET_ENV, grounding.ACTIVITYNET_NAME, '/data/activitynet/train.json',
+                               reader=grounding.read_activitynet_captions),
+        tags=['video', 'grounding'],
+        help='ActivityNet Captions: set ACTIVITYNET_CAPTIONS_PATH (train.json / val_1.json) and VIDEO_ROOT.',
     ), exist_ok=True)

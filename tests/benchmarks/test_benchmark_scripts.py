@@ -25,3 +25,10 @@ def test_gpu_lora_step_script_tiny_on_cpu(variant, capsys, tmp_path):
                                                 'cpu', '--dtype', 'fp32', '--steps', '1', '--warmup', '0',
                                                 '--frames', '4', '--markdown', str(tmp_path / 'b.md')], capsys)
     assert result['step_s'] > 0 and result['tiny'] and (tmp_path / 'b.md').read_text().count('|') >= 8
+
+
+def test_gpu_lora_step_script_cogvlm2_tiny(capsys):
+    (result,) = run_script('gpu_lora_step.py', ['--model-type', 'cogvlm2_video_ts', '--tiny', '--device', 'cpu',
+                                                '--dtype', 'fp32', '--steps', '1', '--warmup', '0', '--frames', '3'],
+                           capsys)
+    assert result['step_s'] > 0 and 'CogVLM2' in result['description']

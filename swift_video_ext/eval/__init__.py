@@ -1,0 +1,1 @@
+"""Evaluation of ``swift infer`` results: temporal grounding and action recognition."""
