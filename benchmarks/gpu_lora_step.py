@@ -108,7 +108,41 @@ def cogvlm2_video_case(variant: str, tiny: bool, frames: int, device: str, dtype
                 f'{name}, {frames} frames x {tokens} tokens + timestamps, {len(ids)} tokens, LoRA r8 on the LLM')
 
 
-CASES = {'pllava': pllava_case, 'cogvlm2_video_ts': cogvlm2_video_case}
+def minigpt4_video_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch.dtype) -> Case:
+    from swift_video_ext.models.minigpt4_video import MiniGPT4VideoConfig, MiniGPT4VideoForConditionalGeneration
+
+    if tiny:
+        config = MiniGPT4VideoConfig(
+            vision_config={'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2,
+                           'num_attention_heads': 4, 'image_size': 56},
+            text_config={'model_type': 'llama', 'vocab_size': 512, 'hidden_size': 64, 'intermediate_size': 128,
+                         'num_hidden_layers': 2, 'num_attention_heads': 4})
+    else:  # EVA ViT-g/14 (39 blocks) + Llama-2-7b-chat
+        config = MiniGPT4VideoConfig(text_config={'model_type': 'llama', 'vocab_size': 32000, 'hidden_size': 4096,
+                                                  'intermediate_size': 11008, 'num_hidden_layers': 32,
+                                                  'num_attention_heads': 32, 'max_position_embeddings': 4096})
+    with torch.device(device):
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        model = MiniGPT4VideoForConditionalGeneration(config)
+        torch.set_default_dtype(previous)
+    tokens, caption_tokens, answer_tokens = config.tokens_per_frame, 6, 128
+    ids = [1]
+    for t in range(frames):  # <Img><ImageHere><Cap>{words} per frame
+        ids += [3, 4, 5] + [config.image_token_id] * tokens + [6 + t % 100] * caption_tokens
+    ids += [200 + i % 200 for i in range(32 + answer_tokens)]
+    input_ids = torch.tensor([ids], device=device)
+    labels = input_ids.clone()
+    labels[0, :-answer_tokens] = -100
+    size = config.vision_config.image_size
+    batch = {'input_ids': input_ids, 'labels': labels, 'attention_mask': torch.ones_like(input_ids),
+             'pixel_values': torch.randn(frames, 3, size, size, device=device, dtype=dtype)}
+    name = 'tiny MiniGPT4-Video' if tiny else 'MiniGPT4-Video Llama-2-7B'
+    return Case(model, batch, r'^language_model.*\.(q_proj|v_proj)$', ['llama_proj'], 64, 16,
+                f'{name}, {frames} frames x {tokens} tokens + subtitles, {len(ids)} tokens, LoRA r64 q/v + projector')
+
+
+CASES = {'pllava': pllava_case, 'cogvlm2_video_ts': cogvlm2_video_case, 'minigpt4_video': minigpt4_video_case}
 
 
 def run(args) -> dict:

@@ -89,6 +89,18 @@ def cmd_eval_grounding(args) -> int:
     return 0
 
 
+def cmd_convert_minigpt4_video(args) -> int:
+    from ..models.minigpt4_video.convert_minigpt4_video import convert_checkpoint
+
+    report = convert_checkpoint(args.ckpt, args.eva, args.llm, args.output, lora_as_adapter=args.lora_as_adapter,
+                                lora_r=args.lora_r, lora_alpha=args.lora_alpha, eva_layers=args.eva_layers,
+                                eva_heads=args.eva_heads, family=args.family, dtype=args.dtype)
+    how = 'written as a PEFT adapter in lora_adapter/' if args.lora_as_adapter else 'merged'
+    print(f'wrote {args.output}: {report.lora_pairs} LoRA pairs {how} (scale {report.lora_scale:g}); '
+          f'EVA tensors dropped by design: {len(report.dropped_eva)}; initialised: {report.initialised}')
+    return 0
+
+
 def cmd_plugin_path(args) -> int:
     print(Path(__file__).resolve().parents[1] / '_swift_shim' / 'swift_video_ext_plugin.py')
     return 0
@@ -133,6 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument('--results', required=True, help='swift infer result jsonl (response + labels)')
     q.add_argument('--json', action='store_true')
     q.set_defaults(func=cmd_eval_grounding)
+
+    p = sub.add_parser('convert', help='convert released checkpoints into ms-swift-loadable directories')
+    convert_sub = p.add_subparsers(dest='source', required=True)
+    q = convert_sub.add_parser('minigpt4-video', help='a released MiniGPT4-Video .pth + EVA + HF LLM')
+    q.add_argument('--ckpt', required=True, help='released .pth (e.g. video_llama_checkpoint_last.pth)')
+    q.add_argument('--eva', required=True, help="LAVIS eva_vit_g.pth")
+    q.add_argument('--llm', required=True, help='HF directory of Llama-2-7b-chat-hf or Mistral-7B-Instruct-v0.2')
+    q.add_argument('-o', '--output', required=True)
+    q.add_argument('--lora-as-adapter', action='store_true', help='write the LoRA as a PEFT adapter, not merged')
+    q.add_argument('--lora-r', type=int, help='default: from the checkpoint config, else 64')
+    q.add_argument('--lora-alpha', type=float, help='default: from the checkpoint config, else 16')
+    q.add_argument('--eva-layers', type=int, default=39, help='EVA blocks used (BLIP-2 drops the 40th)')
+    q.add_argument('--eva-heads', type=int, default=16)
+    q.add_argument('--family', choices=['llama2', 'mistral'], help='default: from the LLM config')
+    q.add_argument('--dtype', choices=['float32', 'float16', 'bfloat16'])
+    q.set_defaults(func=cmd_convert_minigpt4_video)
 
     p = sub.add_parser('plugin-path', help='path of the shim for --external_plugins')
     p.set_defaults(func=cmd_plugin_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from swift.dataset import DatasetMeta, register_dataset
 
-from . import grounding, videoinstruct
+from . import captions, grounding, videoinstruct
 from .base import env_path_loader
 
 
@@ -32,4 +32,12 @@ def register() -> None:
                                reader=grounding.read_activitynet_captions),
         tags=['video', 'grounding'],
         help='ActivityNet Captions: set ACTIVITYNET_CAPTIONS_PATH (train.json / val_1.json) and VIDEO_ROOT.',
+    ), exist_ok=True)
+    register_dataset(DatasetMeta(
+        dataset_name=captions.DATASET_NAME,
+        preprocess_func=captions.VideoCaptionPreprocessor(),
+        loader=env_path_loader(captions.PATH_ENV, captions.DATASET_NAME, '/data/cmd_annotations.json'),
+        tags=['video', 'caption'],
+        help='Video captions (CMD / WebVid / generic rows) with an instruction pool: set VIDEO_CAPTIONS_PATH, '
+             'VIDEO_ROOT.',
     ), exist_ok=True)

@@ -142,6 +142,7 @@ def write_subtitles(path: str | Path, cues: Sequence[tuple[float, float, str]]) 
     import pysubs2
 
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     subs = pysubs2.SSAFile()
     for start, end, text in cues:
         subs.append(pysubs2.SSAEvent(start=int(round(start * 1000)), end=int(round(end * 1000)), text=text))

@@ -32,3 +32,10 @@ def test_gpu_lora_step_script_cogvlm2_tiny(capsys):
                                                 '--dtype', 'fp32', '--steps', '1', '--warmup', '0', '--frames', '3'],
                            capsys)
     assert result['step_s'] > 0 and 'CogVLM2' in result['description']
+
+
+def test_gpu_lora_step_script_minigpt4_tiny(capsys):
+    (result,) = run_script('gpu_lora_step.py', ['--model-type', 'minigpt4_video', '--tiny', '--device', 'cpu',
+                                                '--dtype', 'fp32', '--steps', '1', '--warmup', '0', '--frames', '3'],
+                           capsys)
+    assert result['step_s'] > 0 and 'MiniGPT4' in result['description']

@@ -1,0 +1,111 @@
+"""MiniGPT4-Video: per frame, EVA ViT-g/14 → ln_vision → 4 adjacent patch tokens concatenated → linear → LLM.
+
+There is no Q-Former. The vision tower is transformers' BLIP-2 vision embeddings + encoder (EVA's weights map onto
+it one-to-one; BLIP-2's final LayerNorm is not used). Its 257 x 1408 output (CLS + 16x16 patches) goes through
+``ln_vision`` (LayerNorm, eps 1e-5), loses CLS, and is reshaped from 256 x 1408 to 64 x 5632: output token j is the
+concatenation of raster-order patches 4j .. 4j+3 (a 1x4 horizontal strip, *not* a 2x2 block). ``llama_proj`` maps
+each to the LLM width; the 64 embeddings of a frame fill that frame's 64 ``image_token_id`` slots in the prompt.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AutoModelForCausalLM, GenerationMixin, PreTrainedModel
+from transformers.models.blip_2.modeling_blip_2 import Blip2Encoder, Blip2VisionEmbeddings
+
+from .configuration_minigpt4_video import MiniGPT4VideoConfig
+
+
+def concat_adjacent_tokens(patches: torch.Tensor, group: int) -> torch.Tensor:
+    """(N, P, C) → (N, P / group, group · C): token j = [p(group·j) | … | p(group·j + group - 1)]."""
+    frames, count, width = patches.shape
+    return patches.reshape(frames, count // group, group * width)
+
+
+class EvaVisionTransformer(nn.Module):
+    """EVA ViT-g/14 as BLIP-2 uses it: patch + CLS + absolute positions, pre-norm blocks, no final norm."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.embeddings = Blip2VisionEmbeddings(config)
+        self.encoder = Blip2Encoder(config)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        if self.config._attn_implementation is None:  # a plain sub-module: from_pretrained does not set it
+            self.config._attn_implementation = 'sdpa'  # unmasked, bidirectional: SDPA is exact everywhere
+        return self.encoder(inputs_embeds=self.embeddings(pixel_values)).last_hidden_state
+
+
+class MiniGPT4VideoPreTrainedModel(PreTrainedModel):
+    config: MiniGPT4VideoConfig
+    config_class = MiniGPT4VideoConfig
+    base_model_prefix = ''
+    supports_gradient_checkpointing = True
+    _no_split_modules = ['Blip2EncoderLayer', 'LlamaDecoderLayer', 'MistralDecoderLayer']
+    _skip_keys_device_placement = ['past_key_values']
+    _supports_sdpa = True
+    _supports_attention_backend = True
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        std = getattr(self.config.text_config, 'initializer_range', 0.02)
+        if isinstance(module, Blip2VisionEmbeddings):
+            nn.init.trunc_normal_(module.position_embedding, std=std)
+            nn.init.trunc_normal_(module.class_embedding, std=std)
+        elif isinstance(module, (nn.Linear, nn.Conv2d)):
+            nn.init.normal_(module.weight, std=std)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.LayerNorm):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+
+
+class MiniGPT4VideoForConditionalGeneration(MiniGPT4VideoPreTrainedModel, GenerationMixin):
+    _tied_weights_keys: dict = {}
+
+    def __init__(self, config: MiniGPT4VideoConfig):
+        super().__init__(config)
+        self.vision_model = EvaVisionTransformer(config.vision_config)
+        self.ln_vision = nn.LayerNorm(config.vision_config.hidden_size, eps=config.ln_vision_eps)
+        self.llama_proj = nn.Linear(config.projector_in, config.text_config.hidden_size)
+        self.language_model = AutoModelForCausalLM.from_config(config.text_config)
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Module:
+        return self.language_model.get_input_embeddings()
+
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.language_model.set_input_embeddings(value)
+
+    def get_output_embeddings(self) -> nn.Module:
+        return self.language_model.get_output_embeddings()
+
+    def get_video_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """(ΣT, 3, S, S) frames → (ΣT, tokens_per_frame, LLM hidden)."""
+        projector_dtype = self.llama_proj.weight.dtype
+        hidden = self.ln_vision(self.vision_model(pixel_values.to(self.vision_model.embeddings.patch_embedding
+                                                                  .weight.dtype)))
+        tokens = concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)
+        return self.llama_proj(tokens.to(projector_dtype))
+
+    def forward(self, input_ids=None, pixel_values=None, attention_mask=None, position_ids=None,
+                past_key_values=None, inputs_embeds=None, labels=None, use_cache=None, logits_to_keep=0, **kwargs):
+        """``pixel_values`` (ΣT, 3, S, S) fill the ``image_token_id`` slots of ``input_ids`` in order, frame-major."""
+        if inputs_embeds is None:
+            inputs_embeds = self.get_input_embeddings()(input_ids)
+        if pixel_values is not None:
+            slots = input_ids == self.config.image_token_id
+            features = self.get_video_features(pixel_values).flatten(0, 1)
+            if features.shape[0] != int(slots.sum()):
+                raise ValueError(f'{int(slots.sum())} image slots in input_ids but {pixel_values.shape[0]} frames give '
+                                 f'{features.shape[0]} embeddings ({self.config.tokens_per_frame} per frame)')
+            inputs_embeds = inputs_embeds.masked_scatter(slots.unsqueeze(-1), features.to(inputs_embeds.dtype))
+        return self.language_model(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
+                                   position_ids=position_ids, past_key_values=past_key_values, labels=labels,
+                                   use_cache=use_cache, logits_to_keep=logits_to_keep, **kwargs)
+
+
+__all__ = ['MiniGPT4VideoForConditionalGeneration', 'concat_adjacent_tokens']
