@@ -142,14 +142,67 @@ def minigpt4_video_case(variant: str, tiny: bool, frames: int, device: str, dtyp
                 f'{name}, {frames} frames x {tokens} tokens + subtitles, {len(ids)} tokens, LoRA r64 q/v + projector')
 
 
-CASES = {'pllava': pllava_case, 'cogvlm2_video_ts': cogvlm2_video_case, 'minigpt4_video': minigpt4_video_case}
+def gemma4_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch.dtype,
+                config_json: str | None = None) -> Case:
+    """Gemma-4 on 4-frame rows: the images through ms-swift's real gemma4 template and processor (tiny checkpoint
+    written to a temporary folder for its processor), full-size text/vision dims from ``--config`` (the E4B's
+    config.json; no weights needed) or transformers' defaults."""
+    import json
+    import tempfile
+
+    import numpy as np
+    from transformers import Gemma4Config, Gemma4ForConditionalGeneration
+
+    from swift_video_ext.models.gemma4.tiny import build_tiny
+
+    processor_dir = build_tiny(Path(tempfile.mkdtemp()) / 'gemma4-processor')
+    if tiny:
+        config = Gemma4Config.from_pretrained(processor_dir)
+    elif config_json:
+        config = Gemma4Config.from_dict(json.loads(Path(config_json).read_text()))
+    else:
+        config = Gemma4Config()
+    with torch.device(device):
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        model = Gemma4ForConditionalGeneration(config)
+        torch.set_default_dtype(previous)
+    from transformers import AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(processor_dir)
+    rng = np.random.default_rng(0)
+    frames_list = [rng.integers(0, 256, (256, 340, 3), dtype=np.uint8) for _ in range(frames)]
+    media = processor(text='\n'.join(['<|image|>'] * frames), images=frames_list, return_tensors='pt',
+                      add_special_tokens=False)
+    image_tokens = int((media['input_ids'] == processor.image_token_id).sum())
+    answer_tokens, prompt_tokens = 16, 40
+    tok = processor.tokenizer
+    ids = [tok.bos_token_id] + [5] * prompt_tokens + [config.image_token_id] * image_tokens + [6] * answer_tokens
+    input_ids = torch.tensor([ids], device=device)
+    labels = input_ids.clone()
+    labels[0, :-answer_tokens] = -100
+    batch = {'input_ids': input_ids, 'labels': labels, 'attention_mask': torch.ones_like(input_ids),
+             'pixel_values': media['pixel_values'].to(device, dtype),
+             'image_position_ids': media['image_position_ids'].to(device)}
+    name = 'tiny Gemma-4' if tiny else ('Gemma-4 (' + (Path(config_json).parent.name if config_json else
+                                                       'transformers defaults') + ')')
+    regex = r'^model\.language_model\.layers\.\d+\.(self_attn\.(q|k|v|o)_proj|mlp\.(gate|up|down)_proj)$'
+    return Case(model, batch, regex, [], 16, 32,
+                f'{name}, {frames} frames = {image_tokens} image tokens, {len(ids)} tokens, LoRA r16 text layers')
+
+
+CASES = {'pllava': pllava_case, 'cogvlm2_video_ts': cogvlm2_video_case, 'minigpt4_video': minigpt4_video_case,
+         'gemma4': gemma4_case}
 
 
 def run(args) -> dict:
     from peft import LoraConfig, get_peft_model
 
     dtype = torch.bfloat16 if args.dtype == 'bf16' else torch.float32
-    case = CASES[args.model_type](args.variant, args.tiny, args.frames, args.device, dtype)
+    extra = {'config_json': args.config} if args.model_type == 'gemma4' else {}
+    case = CASES[args.model_type](args.variant, args.tiny, args.frames, args.device, dtype, **extra)
+    # identical samples: token tensors stack on the batch axis, frame tensors on the frame axis
+    case.batch = {k: torch.cat([v] * args.batch_size) for k, v in case.batch.items()}
     model = case.model
     if args.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
@@ -178,13 +231,35 @@ def run(args) -> dict:
     step_s = statistics.median(times)
     return {
         'model_type': args.model_type, 'variant': args.variant, 'description': case.description,
-        'gradient_checkpointing': args.gradient_checkpointing, 'dtype': args.dtype, 'batch_size': 1,
-        'step_s': round(step_s, 4), 'samples_per_s': round(1 / step_s, 3),
+        'gradient_checkpointing': args.gradient_checkpointing, 'dtype': args.dtype, 'batch_size': args.batch_size,
+        'step_s': round(step_s, 4), 'samples_per_s': round(args.batch_size / step_s, 3),
         'peak_gib': round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
         'trainable_params_m': round(sum(p.numel() for p in trainable) / 1e6, 2),
         'device': torch.cuda.get_device_name() if cuda else 'cpu', 'loss': round(float(loss), 4),
         'date': datetime.date.today().isoformat(), 'tiny': args.tiny,
     }
+
+
+def sweep(args) -> list[dict]:
+    """Every (batch size, gradient checkpointing) setting that fits in memory, printed as it finishes."""
+    import copy
+
+    results = []
+    for checkpointing in (False, True):
+        for batch_size in (1, 2, 4, 8):
+            trial = copy.copy(args)
+            trial.batch_size, trial.gradient_checkpointing = batch_size, checkpointing
+            try:
+                result = run(trial)
+            except torch.OutOfMemoryError:
+                print(json.dumps({'batch_size': batch_size, 'gradient_checkpointing': checkpointing, 'oom': True}))
+                break
+            finally:
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+            print(json.dumps(result))
+            results.append(result)
+    return results
 
 
 def main(argv=None) -> None:
@@ -198,10 +273,19 @@ def main(argv=None) -> None:
     parser.add_argument('--device', default='cuda')
     parser.add_argument('--gradient-checkpointing', action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument('--tiny', action='store_true', help='tiny config (CPU smoke test of the script)')
+    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument('--config', help='gemma4: a config.json with the real dims (e.g. google/gemma-4-E4B-it)')
+    parser.add_argument('--sweep', action='store_true', help='try batch 1/2/4/8 x checkpointing on/off, report all '
+                        'that fit and the fastest')
     parser.add_argument('--markdown', help='append a table row to this markdown file')
     args = parser.parse_args(argv)
-    result = run(args)
-    print(json.dumps(result))
+    if args.sweep:
+        results = sweep(args)
+        result = max(results, key=lambda r: r['samples_per_s'])
+        print(json.dumps({'fastest': result}))
+    else:
+        result = run(args)
+        print(json.dumps(result))
     if args.markdown:
         with open(args.markdown, 'a') as f:
             f.write(f"| {result['date']} | {result['device']} | {result['description']} | "

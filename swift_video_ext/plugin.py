@@ -11,12 +11,14 @@ def register_all() -> None:
         return
     from .datasets.register import register as register_datasets
     from .models.cogvlm2_video.register import register as register_cogvlm2_video
+    from .models.gemma4.register import register as register_gemma4
     from .models.minigpt4_video.register import register as register_minigpt4_video
     from .models.pllava.register import register as register_pllava
 
     register_pllava()
     register_cogvlm2_video()
     register_minigpt4_video()
+    register_gemma4()
     register_datasets()
     _registered = True
 

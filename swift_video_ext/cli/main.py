@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -101,6 +102,48 @@ def cmd_convert_minigpt4_video(args) -> int:
     return 0
 
 
+def cmd_eval_action(args) -> int:
+    from ..eval.action import evaluate_actions, read_label_list
+    from ..eval.grounding import load_results
+
+    classes = read_label_list(args.labels) if args.labels else None
+    result = evaluate_actions(load_results(args.results), classes, top_confusions=args.top_confusions)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f'top-1 accuracy: {result["top1_accuracy"]:.2f}% of {result["count"]}')
+    for name, accuracy in result['per_class_accuracy'].items():
+        print(f'  {accuracy:6.2f}%  {name}')
+    if result['top_confusions']:
+        print('most common confusions (reference -> prediction):')
+        for item in result['top_confusions']:
+            print(f'  {item["count"]:4d}  {item["reference"]} -> {item["prediction"]}')
+    return 0
+
+
+def cmd_extract_frames(args) -> int:
+    from ..datasets.extract_frames import extract_frames, jobs_from_folder, jobs_from_kinetics_csv, jobs_from_list
+
+    if args.kinetics_csv:
+        if not args.video_root:
+            raise SystemExit('--kinetics-csv needs --video-root')
+        jobs = jobs_from_kinetics_csv(args.kinetics_csv, args.video_root)
+    elif args.list:
+        jobs = jobs_from_list(args.list, args.video_root)
+    else:
+        jobs = jobs_from_folder(args.clips)
+    params = {k: v for k, v in {'fps': args.fps, 'seed': args.seed}.items() if v is not None}
+    from ..datasets.kinetics import QUESTION
+
+    summary = extract_frames(jobs, args.output, num_frames=args.num_frames, strategy=args.strategy,
+                             strategy_params=params, workers=args.workers, val_ratio=args.val_ratio,
+                             as_video=args.as_video, question=args.question or QUESTION,
+                             answer_template=args.answer_template,
+                             name=args.name, shortest_edge=args.shortest_edge, progress=not args.no_progress)
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
 def cmd_plugin_path(args) -> int:
     print(Path(__file__).resolve().parents[1] / '_swift_shim' / 'swift_video_ext_plugin.py')
     return 0
@@ -161,6 +204,34 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument('--family', choices=['llama2', 'mistral'], help='default: from the LLM config')
     q.add_argument('--dtype', choices=['float32', 'float16', 'bfloat16'])
     q.set_defaults(func=cmd_convert_minigpt4_video)
+
+    q = eval_sub.add_parser('action', help='action recognition: top-1, per-class accuracy, confusions')
+    q.add_argument('--results', required=True, help='swift infer result jsonl (response + labels)')
+    q.add_argument('--labels', help='class list, one per line: map free-text predictions to the nearest class')
+    q.add_argument('--top-confusions', type=int, default=10)
+    q.add_argument('--json', action='store_true')
+    q.set_defaults(func=cmd_eval_action)
+
+    p = sub.add_parser('extract-frames', help='sample N frames per clip into frames/<clip_id>/ and write json rows')
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument('--clips', help='folder of clips (label = parent folder name)')
+    source.add_argument('--list', help='"<path> <label>" lines')
+    source.add_argument('--kinetics-csv', help='label,youtube_id,time_start,time_end,split')
+    p.add_argument('--video-root', help='videos of --kinetics-csv / relative paths of --list')
+    p.add_argument('-o', '--output', required=True)
+    p.add_argument('--num-frames', type=int, default=4)
+    p.add_argument('--strategy', default='uniform', help='any strategy of the video core (default: uniform)')
+    p.add_argument('--fps', type=float, help='rate for --strategy fps')
+    p.add_argument('--seed', type=int, help='seed for --strategy segment_random')
+    p.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    p.add_argument('--val-ratio', type=float, default=0.0, help='held-out share when the source has no split')
+    p.add_argument('--as-video', action='store_true', help='also write rows with each sample as one video')
+    p.add_argument('--question', default=None)
+    p.add_argument('--answer-template', default='{label}')
+    p.add_argument('--name', default='kinetics_frames')
+    p.add_argument('--shortest-edge', type=int, help='resize frames at decode')
+    p.add_argument('--no-progress', action='store_true')
+    p.set_defaults(func=cmd_extract_frames)
 
     p = sub.add_parser('plugin-path', help='path of the shim for --external_plugins')
     p.set_defaults(func=cmd_plugin_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from swift.dataset import DatasetMeta, register_dataset
 
-from . import captions, grounding, videoinstruct
+from . import captions, grounding, kinetics, videoinstruct
 from .base import env_path_loader
 
 
@@ -40,4 +40,11 @@ def register() -> None:
         tags=['video', 'caption'],
         help='Video captions (CMD / WebVid / generic rows) with an instruction pool: set VIDEO_CAPTIONS_PATH, '
              'VIDEO_ROOT.',
+    ), exist_ok=True)
+    register_dataset(DatasetMeta(
+        dataset_name=kinetics.DATASET_NAME,
+        preprocess_func=kinetics.KineticsFramesPreprocessor(),
+        loader=env_path_loader(kinetics.PATH_ENV, kinetics.DATASET_NAME, '/data/kinetic_3K.json'),
+        tags=['video', 'action'],
+        help='Frame-sequence rows (kinetic_3K.json format): set KINETICS_FRAMES_PATH and KINETICS_FRAMES_ROOT.',
     ), exist_ok=True)

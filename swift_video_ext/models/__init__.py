@@ -1,8 +1,9 @@
 """Model folders, one per model type: configuration, modeling, processing, template and ms-swift registration."""
 
-from . import cogvlm2_video, minigpt4_video, pllava
+from . import cogvlm2_video, gemma4, minigpt4_video, pllava
 
-MODEL_PACKAGES = {'pllava': pllava, 'cogvlm2_video_ts': cogvlm2_video, 'minigpt4_video': minigpt4_video}
+MODEL_PACKAGES = {'pllava': pllava, 'cogvlm2_video_ts': cogvlm2_video, 'minigpt4_video': minigpt4_video,
+                  'gemma4': gemma4}
 
 
 def register_auto_classes() -> None:
@@ -21,7 +22,9 @@ def sampling_profiles() -> dict:
 def tiny_builders() -> dict:
     """Model type → function writing a tiny random checkpoint (``swift-video tiny-model TYPE DIR``)."""
     from .cogvlm2_video.tiny import build_tiny as cogvlm2_tiny
+    from .gemma4.tiny import build_tiny as gemma4_tiny
     from .minigpt4_video.tiny import build_tiny as minigpt4_tiny
     from .pllava.tiny import build_tiny as pllava_tiny
 
-    return {'pllava': pllava_tiny, 'cogvlm2_video_ts': cogvlm2_tiny, 'minigpt4_video': minigpt4_tiny}
+    return {'pllava': pllava_tiny, 'cogvlm2_video_ts': cogvlm2_tiny, 'minigpt4_video': minigpt4_tiny,
+            'gemma4': gemma4_tiny}

@@ -39,3 +39,12 @@ def test_gpu_lora_step_script_minigpt4_tiny(capsys):
                                                 '--dtype', 'fp32', '--steps', '1', '--warmup', '0', '--frames', '3'],
                            capsys)
     assert result['step_s'] > 0 and 'MiniGPT4' in result['description']
+
+
+def test_gpu_lora_step_script_gemma4_tiny_sweep(capsys):
+    results = run_script('gpu_lora_step.py', ['--model-type', 'gemma4', '--tiny', '--device', 'cpu', '--dtype',
+                                              'fp32', '--steps', '1', '--warmup', '0', '--frames', '4', '--sweep'],
+                         capsys)
+    fastest = results[-1]['fastest']
+    assert len(results) == 9 and fastest['samples_per_s'] == max(r['samples_per_s'] for r in results[:-1])
+    assert 'Gemma-4' in fastest['description']

@@ -37,8 +37,15 @@ def resize_frames(frames: np.ndarray, size: FrameSize | None) -> np.ndarray:
                      for f in frames])
 
 
+TIMESTAMPS_FILE = 'timestamps.json'
+
+
 class ImageSequenceReader:
-    """A folder of frame images, or an explicit list of image paths, at ``source_fps`` frames per second."""
+    """A folder of frame images, or an explicit list of image paths, at ``source_fps`` frames per second.
+
+    A folder holding ``timestamps.json`` (a list of seconds, one per frame, as ``swift-video extract-frames`` writes)
+    uses those true times instead.
+    """
 
     name = 'images'
 
@@ -77,11 +84,27 @@ class ImageSequenceReader:
         except (UnidentifiedImageError, OSError) as error:
             raise VideoDecodeError(os.fspath(path), f'unreadable frame image ({error})') from None
 
+    def _recorded_times(self) -> np.ndarray | None:
+        path = Path(self.label) / TIMESTAMPS_FILE
+        if not path.is_file():
+            return None
+        import json
+
+        times = np.asarray(json.loads(path.read_text()), dtype=np.float64)
+        if times.shape != (len(self.paths),) or np.any(np.diff(times) < 0):
+            raise VideoDecodeError(str(path), f'expected {len(self.paths)} increasing timestamps, one per frame')
+        return times
+
     def probe(self) -> VideoInfo:
         first = self._load(self.paths[0])
-        times = np.arange(len(self.paths), dtype=np.float64) / self.source_fps
-        return VideoInfo(source=self.label, frame_times=times, fps=self.source_fps, width=first.width,
-                         height=first.height, exact_pts=True)
+        times = self._recorded_times()
+        fps = self.source_fps
+        if times is None:
+            times = np.arange(len(self.paths), dtype=np.float64) / self.source_fps
+        elif len(times) > 1 and times[-1] > times[0]:
+            fps = float((len(times) - 1) / (times[-1] - times[0]))
+        return VideoInfo(source=self.label, frame_times=times, fps=fps, width=first.width, height=first.height,
+                         exact_pts=True)
 
     def read(self, info: VideoInfo, indices: np.ndarray, size: FrameSize | None = None) -> np.ndarray:
         from PIL import Image

@@ -1,0 +1,71 @@
+"""ms-swift side for Gemma-4: a compatibility fix for its ``gemma4`` loader, and the ``gemma4_frames`` templates.
+
+ms-swift 4.6.0 replaces ``Gemma4Model.forward`` with its own copy of transformers 5.6's. On transformers 5.19 (what
+``pip install ms-swift==4.6.0`` resolves) that copy is out of step: it reads ``get_image_features(...).pooler_output``
+as one tensor where 5.19 returns one tensor per image (every image batch crashes with ``'tuple' object has no
+attribute 'to'``), it calls ``get_video_features`` without the now-required ``num_frames_per_video``, and it does not
+know ``mm_encoder_outputs``, through which 5.19's ``generate`` passes the image features — so at inference the images
+would be silently ignored. When the installed transformers' own forward takes ``mm_encoder_outputs``, the loader
+registered here puts that forward back (ms-swift keeps it as ``origin_forward``). What is lost is ms-swift's dummy
+vision pass for text-only batches under DeepSpeed ZeRO-3, which frame-sequence data never needs.
+
+transformers 5.19's own forward has one gap too: it never hands ``num_frames_per_video`` to ``get_video_features``,
+which then refuses to run, so video batches fail in training (``generate`` passes it and works). The loaded model's
+``get_video_features`` therefore treats a missing count as one split of the flat frame axis — the forward
+concatenates the splits anyway — and keeps its signature, which ``generate`` inspects.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import torch
+from swift.model import MODEL_MAPPING
+from swift.template import register_template
+
+from .template import template_metas
+
+
+def native_forward_is_newer(original_forward) -> bool:
+    """True when transformers' own Gemma-4 forward has the 5.19 interface ms-swift's copy lacks."""
+    return 'mm_encoder_outputs' in inspect.signature(original_forward).parameters
+
+
+def default_video_split(get_video_features):
+    """``get_video_features`` that, given no ``num_frames_per_video``, uses one split of all frames."""
+    signature = inspect.signature(get_video_features)
+
+    @functools.wraps(get_video_features)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind_partial(*args, **kwargs)
+        if bound.arguments.get('num_frames_per_video') is None:
+            frames = bound.arguments['pixel_values_videos']
+            bound.arguments['num_frames_per_video'] = torch.tensor([frames.shape[0]], device=frames.device)
+        return get_video_features(*bound.args, **bound.kwargs)
+
+    return wrapper
+
+
+def make_compat_loader(base_loader: type) -> type:
+    class Gemma4CompatLoader(base_loader):
+        def get_model(self, model_dir, config, processor, model_kwargs):
+            model = super().get_model(model_dir, config, processor, model_kwargs)
+            inner = model.model
+            original = getattr(inner, 'origin_forward', None)
+            if original is not None and native_forward_is_newer(original):
+                inner.forward = original
+                inner.get_video_features = default_video_split(inner.get_video_features)
+            return model
+
+    Gemma4CompatLoader.__name__ = f'Gemma4CompatLoader({base_loader.__name__})'
+    return Gemma4CompatLoader
+
+
+def register() -> None:
+    for meta in template_metas():
+        register_template(meta, exist_ok=True)
+    meta = MODEL_MAPPING.get('gemma4')
+    if meta is not None and not getattr(meta.loader, 'swift_video_ext_compat', False):
+        meta.loader = make_compat_loader(meta.loader)
+        meta.loader.swift_video_ext_compat = True

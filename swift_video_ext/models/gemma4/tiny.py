@@ -1,0 +1,67 @@
+"""A tiny random Gemma-4 checkpoint: transformers' Gemma4Config / Gemma4ForConditionalGeneration with small dims,
+the Gemma-4 processor (image, video, audio feature extractor) and a local tokenizer with the special tokens
+ms-swift's ``gemma4`` templates use (``<bos>``, ``<|turn>``, ``<turn|>``, ``<|image|>``, ``<|video|>`` …).
+No audio tower (the E4B's audio encoder is not needed for frames)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import (
+    Gemma4AudioFeatureExtractor,
+    Gemma4Config,
+    Gemma4ForConditionalGeneration,
+    Gemma4ImageProcessor,
+    Gemma4Processor,
+    Gemma4VideoProcessor,
+    GenerationConfig,
+    PreTrainedTokenizerFast,
+)
+
+from ...common.tokenizer import train_tiny_tokenizer
+
+SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>', '<mask>', '<|image>', '<image|>', '<|image|>', '<|video|>',
+            '<|audio>', '<audio|>', '<|audio|>', '<|turn>', '<turn|>', '<|think|>', '<|channel>', '<channel|>',
+            '<|tool_response>']
+NAMED = {'image_token': '<|image|>', 'boi_token': '<|image>', 'eoi_token': '<image|>', 'audio_token': '<|audio|>',
+         'boa_token': '<|audio>', 'eoa_token': '<audio|>'}
+MAX_SOFT_TOKENS = 70  # the smallest budget Gemma-4's image processor accepts
+
+
+def tiny_tokenizer() -> PreTrainedTokenizerFast:
+    trained = train_tiny_tokenizer(special_tokens=SPECIALS, bos_token='<bos>', eos_token='<eos>', pad_token='<pad>',
+                                   unk_token='<unk>', corpus=['user model system thought'])
+    return PreTrainedTokenizerFast(tokenizer_object=trained.backend_tokenizer, bos_token='<bos>', eos_token='<eos>',
+                                   pad_token='<pad>', unk_token='<unk>', extra_special_tokens=NAMED,
+                                   model_max_length=8192)
+
+
+def build_tiny(output_dir: str | Path, *, seed: int = 0) -> Path:
+    output_dir = Path(output_dir)
+    tokenizer = tiny_tokenizer()
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIALS}
+    vocab = len(tokenizer)
+    config = Gemma4Config(
+        text_config={'vocab_size': vocab, 'vocab_size_per_layer_input': vocab, 'hidden_size': 64,
+                     'intermediate_size': 128, 'num_hidden_layers': 2, 'num_attention_heads': 4,
+                     'num_key_value_heads': 2, 'head_dim': 16, 'hidden_size_per_layer_input': 8,
+                     'sliding_window': 512, 'max_position_embeddings': 8192,
+                     'layer_types': ['sliding_attention', 'full_attention'], 'pad_token_id': ids['<pad>'],
+                     'eos_token_id': ids['<eos>'], 'bos_token_id': ids['<bos>']},
+        vision_config={'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2, 'num_attention_heads': 4,
+                       'num_key_value_heads': 4, 'head_dim': 8, 'patch_size': 16, 'pooling_kernel_size': 3,
+                       'position_embedding_size': 1024},
+        audio_config=None, boi_token_id=ids['<|image>'], eoi_token_id=ids['<image|>'],
+        image_token_id=ids['<|image|>'], video_token_id=ids['<|video|>'], boa_token_id=ids['<|audio>'],
+        eoa_token_index=ids['<audio|>'], audio_token_id=ids['<|audio|>'])
+    config.dtype = 'float32'
+    torch.manual_seed(seed)
+    Gemma4ForConditionalGeneration(config).float().save_pretrained(output_dir)
+    Gemma4Processor(feature_extractor=Gemma4AudioFeatureExtractor(),
+                    image_processor=Gemma4ImageProcessor(max_soft_tokens=MAX_SOFT_TOKENS),
+                    video_processor=Gemma4VideoProcessor(max_soft_tokens=MAX_SOFT_TOKENS),
+                    tokenizer=tokenizer, image_seq_length=MAX_SOFT_TOKENS).save_pretrained(output_dir)
+    GenerationConfig(bos_token_id=ids['<bos>'], eos_token_id=[ids['<eos>'], ids['<turn|>']],
+                     pad_token_id=ids['<pad>']).save_pretrained(output_dir)
+    return output_dir

@@ -1,0 +1,80 @@
+"""Gemma-4 frame-sequence action recognition end to end: extract-frames → swift sft (LoRA on the text layers only)
+→ swift infer on held-out 4-frame rows → swift-video eval action → swift export --merge_lora."""
+
+import json
+
+import pytest
+from safetensors import safe_open
+
+from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import CPU_TRAIN_ARGS, command_env, last_checkpoint, logged_losses, merged_vs_adapter_max_diff, run
+
+pytestmark = pytest.mark.slow
+TEXT_LAYERS = r'^model\.language_model\.layers\.\d+\.(self_attn\.(q|k|v|o)_proj|mlp\.(gate|up|down)_proj)$'
+
+
+@pytest.fixture(scope='module')
+def pipeline(tmp_path_factory):
+    from swift_video_ext.models.gemma4.tiny import build_tiny
+
+    root = tmp_path_factory.mktemp('g4_e2e')
+    model_dir = build_tiny(root / 'gemma-4-tiny')
+    for label, event in (('playing_guitar', (0.0, 4.0)), ('juggling_balls', None)):
+        for k in range(3):
+            write_counter_clip(root / 'clips' / label / f'{label}_{k}.mp4', num_frames=40, fps=10, event=event,
+                               width=96, height=64)
+    frames = root / 'frames_out'
+    run(['swift-video', 'extract-frames', '--clips', str(root / 'clips'), '-o', str(frames), '--num-frames', '4',
+         '--workers', '2', '--val-ratio', '0.34', '--no-progress'])
+    summary = json.loads((frames / 'summary.json').read_text())
+    assert summary['val_rows'] >= 1 and summary['train_rows'] >= 2
+    train_env = command_env(KINETICS_FRAMES_PATH=str(frames / 'kinetics_frames_train.json'))
+    output = root / 'output'
+    run(['swift', 'sft', '--model', str(model_dir), '--model_type', 'gemma4', '--template', 'gemma4_nothinking',
+         '--dataset', 'kinetics_frames', '--tuner_type', 'lora', '--lora_rank', '16', '--lora_alpha', '32',
+         '--lora_dropout', '0.05', '--target_regex', TEXT_LAYERS, '--freeze_vit', 'true', '--freeze_aligner',
+         'true', '--learning_rate', '5e-3', '--max_steps', '16', '--per_device_train_batch_size', '2',
+         '--save_steps', '16', '--logging_steps', '4', '--output_dir', str(output), *CPU_TRAIN_ARGS], env=train_env)
+    checkpoint = last_checkpoint(output)
+    val_env = command_env(KINETICS_FRAMES_PATH=str(frames / 'kinetics_frames_val.json'))
+    result = root / 'val_predictions.jsonl'
+    run(['swift', 'infer', '--adapters', str(checkpoint), '--val_dataset', 'kinetics_frames', '--max_new_tokens', '6',
+         '--temperature', '0', '--result_path', str(result)], env=val_env)
+    run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
+    return {'output': output, 'checkpoint': checkpoint, 'result': result, 'frames': frames, 'model': model_dir,
+            'merged': checkpoint.parent / f'{checkpoint.name}-merged', 'summary': summary}
+
+
+def test_loss_falls(pipeline):
+    losses = logged_losses(pipeline['output'])
+    assert losses[-1] < losses[0], losses
+
+
+def test_lora_covers_exactly_the_text_layers(pipeline):
+    with safe_open(str(pipeline['checkpoint'] / 'adapter_model.safetensors'), 'pt') as f:
+        modules = {k.split('.lora_')[0].replace('base_model.model.', '') for k in f.keys()}  # noqa: SIM118
+    expected = {f'model.language_model.layers.{i}.{m}' for i in range(2) for m in
+                ('self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj',
+                 'mlp.up_proj', 'mlp.down_proj')}
+    assert modules == expected
+
+
+def test_held_out_predictions_are_scored(pipeline):
+    rows = [json.loads(line) for line in pipeline['result'].read_text().splitlines()]
+    assert len(rows) == pipeline['summary']['val_rows'] and all(len(r['images']) == 4 for r in rows)
+    report = json.loads(run(['swift-video', 'eval', 'action', '--results', str(pipeline['result']), '--labels',
+                             str(pipeline['frames'] / 'labels.txt'), '--json']).stdout)
+    assert report['count'] == len(rows) and 0.0 <= report['top1_accuracy'] <= 100.0
+    assert set(report['per_class_accuracy']) <= {'playing guitar', 'juggling balls'}
+
+
+def test_merged_logits_equal_adapter_logits(pipeline):
+    from transformers import Gemma4ForConditionalGeneration
+
+    rows = json.loads((pipeline['frames'] / 'kinetics_frames_val.json').read_text())
+    images = [str(pipeline['frames'] / part['image']) for part in rows[0]['messages'][0]['content'] if 'image' in part]
+    batch_rows = [{'messages': [{'role': 'user', 'content': '<image>' * 4 + 'What is happening?'}],
+                   'images': images}]
+    diff = merged_vs_adapter_max_diff(Gemma4ForConditionalGeneration, pipeline['model'], pipeline['checkpoint'],
+                                      pipeline['merged'], batch_rows)
+    assert diff <= 1e-4
