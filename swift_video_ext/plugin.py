@@ -9,6 +9,7 @@ def register_all() -> None:
     global _registered
     if _registered:
         return
+    from .common import train_check
     from .datasets.register import register as register_datasets
     from .models.cogvlm2_video.register import register as register_cogvlm2_video
     from .models.gemma4.register import register as register_gemma4
@@ -20,6 +21,7 @@ def register_all() -> None:
     register_minigpt4_video()
     register_gemma4()
     register_datasets()
+    train_check.install()
     _registered = True
 
 

@@ -144,6 +144,31 @@ def cmd_extract_frames(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    import tempfile
+
+    from ..tools.loading import load_rows, load_template
+    from ..tools.plan import Planner, choose_rows, format_report, judge, suggest, summarize
+
+    rows = load_rows(args.dataset)
+    with tempfile.TemporaryDirectory() as workdir:
+        loaded = load_template(args.model_type, model_dir=args.model, template_type=args.template, workdir=workdir)
+        planner = Planner(loaded.template, exact_text=loaded.exact_text)
+        indices = choose_rows(len(rows), args.limit, args.seed)
+        plans = planner.plan(rows, indices, progress=not args.no_progress)
+        judge(plans, args.max_length, args.truncation_strategy, loaded.template)
+        summary = summarize(plans, args.max_length, args.truncation_strategy)
+        suggestion = suggest(planner, rows, plans, args.max_length)
+    if args.output:
+        with open(args.output, 'w', encoding='utf-8') as f:
+            f.writelines(json.dumps(p.as_dict()) + '\n' for p in plans)
+    if args.json:
+        print(json.dumps({**summary, 'suggestion': suggestion, 'exact_text_tokens': loaded.exact_text}))
+    else:
+        print(format_report(summary, plans, suggestion, top=args.top, exact_text=loaded.exact_text))
+    return 1 if args.strict and any(p.status != 'ok' for p in plans) else 0
+
+
 def cmd_plugin_path(args) -> int:
     print(Path(__file__).resolve().parents[1] / '_swift_shim' / 'swift_video_ext_plugin.py')
     return 0
@@ -232,6 +257,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--shortest-edge', type=int, help='resize frames at decode')
     p.add_argument('--no-progress', action='store_true')
     p.set_defaults(func=cmd_extract_frames)
+
+    p = sub.add_parser('plan', help='token budget: frames and visual/text tokens per row vs --max_length')
+    p.add_argument('--model_type', '--model-type', dest='model_type', required=True)
+    p.add_argument('--dataset', nargs='+', required=True, help="what you pass to swift sft's --dataset")
+    p.add_argument('--max_length', '--max-length', dest='max_length', type=int, required=True)
+    p.add_argument('--model', help='checkpoint directory: exact text tokens with its tokenizer (default: a stand-in '
+                   'with the released geometry; text tokens estimated)')
+    p.add_argument('--template', help="as swift sft's --template")
+    p.add_argument('--truncation_strategy', '--truncation-strategy', dest='truncation_strategy', default='delete',
+                   choices=['delete', 'left', 'right'])
+    p.add_argument('--limit', type=int, help='plan this many random rows (default: all)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--output', help='write every row as JSON lines')
+    p.add_argument('--top', type=int, default=10, help='flagged rows listed (default 10)')
+    p.add_argument('--json', action='store_true', help='print the summary as one JSON object')
+    p.add_argument('--strict', action='store_true', help='exit 1 when any row would be dropped, cut or skipped')
+    p.add_argument('--no-progress', action='store_true')
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser('plugin-path', help='path of the shim for --external_plugins')
     p.set_defaults(func=cmd_plugin_path)

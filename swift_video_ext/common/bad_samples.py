@@ -1,4 +1,4 @@
-"""Accounting for training samples skipped because their video cannot be used."""
+"""Accounting for training samples ms-swift skips: unusable videos, rows longer than ``--max_length``."""
 
 from __future__ import annotations
 
@@ -23,3 +23,23 @@ def record_bad_sample(source: str, reason: str) -> int:
 def skipped_samples() -> dict[str, int]:
     """Sources skipped in this process and how often."""
     return dict(_skipped)
+
+
+_over_length: Counter = Counter()
+
+
+def record_over_length(row: str, reason: str, max_length: int | None) -> int:
+    """Count a training row dropped for its length and warn (once per row) with its name; returns the total."""
+    first_time = row not in _over_length
+    _over_length[row] += 1
+    total = sum(_over_length.values())
+    if first_time:
+        get_logger().warning(f'row longer than --max_length {max_length}: {row}: {reason} ({total} so far, '
+                             f'{len(_over_length)} distinct rows; ms-swift substitutes another row). '
+                             f'`swift-video plan` lists them all and suggests a frame setting')
+    return total
+
+
+def over_length_rows() -> dict[str, int]:
+    """Rows dropped for their length in this process and how often."""
+    return dict(_over_length)

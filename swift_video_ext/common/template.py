@@ -8,11 +8,11 @@ import os
 import random
 from typing import Any
 
-from swift.template import Template
+from swift.template import MaxLengthError, Template
 
 from ..video import SampledVideo, VideoDecodeError
 from ..video.settings import VideoSampling
-from .bad_samples import record_bad_sample
+from .bad_samples import record_bad_sample, record_over_length
 
 
 def resolve_video_source(video: Any):
@@ -50,6 +50,13 @@ class VideoTemplate(Template):
 
     default_sampling: VideoSampling | None = None
 
+    def set_mode(self, mode) -> None:
+        super().set_mode(mode)
+        if mode in ('train', 'rlhf'):  # in case ms-swift's sft module was mid-import when the plugin registered
+            from .train_check import install
+
+            install()
+
     def init_env_args(self) -> None:
         super().init_env_args()
         self.video_sampling = self.resolve_sampling()
@@ -62,7 +69,45 @@ class VideoTemplate(Template):
         """Sample one dataset video; an unusable one is counted, logged by name, and re-raised (ms-swift skips it)."""
         seed = random.getrandbits(32) if self.is_training else None
         try:
-            return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed)
+            return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
+                                              pixels=self.decode_pixels)
         except VideoDecodeError as error:
-            record_bad_sample(error.source, error.reason)
+            if self.decode_pixels:  # not while planning
+                record_bad_sample(error.source, error.reason)
             raise
+
+    decode_pixels = True  # False: probe only, zero-filled frames (the token-budget planner)
+    truncatable = True  # ms-swift's left/right truncation can cut this template's text (visual tokens are kept)
+
+    def encode(self, inputs, *args, **kwargs):
+        """ms-swift's encode; a training row over ``max_length`` is counted and named before ms-swift drops it."""
+        try:
+            return super().encode(inputs, *args, **kwargs)
+        except MaxLengthError as error:
+            if self.is_training:
+                record_over_length(describe_row(inputs), str(error), self.max_length)
+            raise
+
+    def visual_token_ids(self) -> set[int]:
+        """Ids of the tokens that stand for visual features."""
+        return {self.processor.image_token_id}
+
+    def visual_token_mask(self, encoded: dict) -> list[bool]:
+        """Which of an encoded row's tokens are visual features (the rest is text)."""
+        ids = self.visual_token_ids()
+        return [token in ids for token in encoded['input_ids']]
+
+
+def describe_row(inputs) -> str:
+    """A row's name in messages: its first video or image, else the start of its first message."""
+    get = inputs.get if isinstance(inputs, dict) else lambda key: getattr(inputs, key, None)
+    for key in ('videos', 'images'):
+        media = get(key) or []
+        if media:
+            first = media[0]
+            if isinstance(first, dict):
+                first = first.get('path') or '<bytes>'
+            return first if isinstance(first, str) else f'<{type(first).__name__}>'
+    messages = get('messages') or []
+    text = messages[0].get('content', '') if messages and isinstance(messages[0], dict) else ''
+    return repr(str(text)[:60])

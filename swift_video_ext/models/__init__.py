@@ -28,3 +28,14 @@ def tiny_builders() -> dict:
 
     return {'pllava': pllava_tiny, 'cogvlm2_video_ts': cogvlm2_tiny, 'minigpt4_video': minigpt4_tiny,
             'gemma4': gemma4_tiny}
+
+
+def standin_builders() -> dict:
+    """Model type → function writing a stand-in: the released model's processor geometry with tiny layers."""
+    from .cogvlm2_video.tiny import build_standin as cogvlm2_standin
+    from .gemma4.tiny import build_standin as gemma4_standin
+    from .minigpt4_video.tiny import build_standin as minigpt4_standin
+    from .pllava.tiny import build_standin as pllava_standin
+
+    return {'pllava': pllava_standin, 'cogvlm2_video_ts': cogvlm2_standin, 'minigpt4_video': minigpt4_standin,
+            'gemma4': gemma4_standin}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .backends.base import ProbeMismatch, VideoSource, source_label, target_size
 from .backends.images import ImageSequenceReader
+from .cache import cached, draw_from_pool, entry_key, frame_cache, pool_candidates, source_identity
 from .errors import VideoDecodeError
-from .sampling import select_indices
+from .sampling import select_indices, window_positions
 from .types import SampledVideo, VideoInfo
 
 BACKENDS = ('pyav', 'decord', 'torchcodec')
@@ -58,7 +61,8 @@ def probe_video(source: VideoSource | Sequence[str], *, source_fps: float | None
 
 def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform', *, start: float | None = None,
                  end: float | None = None, shortest_edge: int | None = None, max_pixels: int | None = None,
-                 backend: str | None = None, source_fps: float | None = None, **params) -> SampledVideo:
+                 backend: str | None = None, source_fps: float | None = None, pixels: bool = True,
+                 **params) -> SampledVideo:
     """Sample frames from a video and return them with their true timestamps.
 
     Args:
@@ -70,28 +74,84 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
             ``max_pixels`` pixels); aspect ratio is kept.
         backend: ``pyav`` (default, or the ``VIDEO_LOAD_BACKEND`` env var), ``decord`` or ``torchcodec``.
         source_fps: frame rate of a frame-image source, used for its timestamps (default 1 frame per second).
+        pixels: False probes only: the same indices, timestamps and frame size, with zero-filled frames (planning).
+
+    With ``SWIFT_VIDEO_CACHE_DIR`` set, results come from and go to the frame cache (:mod:`.cache`).
 
     Raises:
         VideoDecodeError: naming the source and the reason (missing, empty, truncated, not a video, audio-only,
             no decodable frame, no frame in the window).
     """
+    window = {'start': start, 'end': end}
+    decode = functools.partial(_decode, source, window=window, shortest_edge=shortest_edge, max_pixels=max_pixels,
+                               backend=backend, source_fps=source_fps, pixels=pixels)
+    choose = functools.partial(_choose, strategy=strategy, window=window, params=params)
+    cache = frame_cache() if pixels else None
+    identity = source_identity(source) if cache is not None else None
+    pooled = strategy == 'segment_random'
+    if identity is None or (pooled and cache.config.random_pool == 0):
+        return decode(choose)[0]
+    request = {'strategy': strategy, 'window': window, 'shortest_edge': shortest_edge, 'max_pixels': max_pixels,
+               'backend': 'images' if is_frame_source(source) else _backend_name(backend),
+               'source_fps': source_fps if is_frame_source(source) else None,
+               'params': {k: v for k, v in sorted(params.items()) if v is not None and k != 'seed'}}
+    label = source_label(source) if not is_frame_source(source) else str(identity[1])
+    if not pooled:
+        return cached(cache, identity, request, label, lambda: decode(choose))
+    request['pool'] = cache.config.random_pool
+    pool_seed = int(entry_key(identity, request)[:15], 16)
+    choose_pool = functools.partial(_choose_pool, window=window, num_frames=params.get('num_frames'),
+                                    pool=cache.config.random_pool, seed=pool_seed)
+    return cached(cache, identity, request, label, lambda: decode(choose_pool),
+                  pick=lambda segments: draw_from_pool(segments, params.get('seed')))
+
+
+def _backend_name(backend: str | None) -> str:
+    return (backend or os.environ.get(BACKEND_ENV) or 'pyav').lower()
+
+
+def _choose(times: np.ndarray, *, strategy: str, window: dict, params: dict) -> tuple[np.ndarray, None]:
+    return select_indices(times, strategy, **window, **params), None
+
+
+def _choose_pool(times: np.ndarray, *, window: dict, num_frames: int | None, pool: int,
+                 seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate of a pooled ``segment_random`` entry (indices into ``times``) and its segment."""
+    if num_frames is None or int(num_frames) < 1:
+        raise ValueError(f'num_frames must be a positive integer, got {num_frames!r}')
+    lo, hi = window_positions(times, window['start'], window['end'])
+    positions, segments = pool_candidates(hi - lo, int(num_frames), pool, seed)
+    return lo + positions, segments
+
+
+def _decode(source, choose: Callable[[np.ndarray], tuple[np.ndarray, Any]], *, window: dict,
+            shortest_edge: int | None, max_pixels: int | None, backend: str | None, source_fps: float | None,
+            pixels: bool = True) -> tuple[SampledVideo, Any]:
+    """Probe, pick indices with ``choose(frame_times)`` → (indices, extra) and decode them; returns (video, extra)."""
     with open_reader(source, backend=backend, source_fps=source_fps) as reader:
         info = reader.probe()
-        indices = select_indices(info.frame_times, strategy, start=start, end=end, **params)
+        indices, extra = choose(info.frame_times)
         if len(indices) == 0:
-            raise VideoDecodeError(reader.label, f'no frame in the window [{start}, {end}) s '
+            raise VideoDecodeError(reader.label, f"no frame in the window [{window['start']}, {window['end']}) s "
                                    f'(the video lasts {info.duration:.3f} s)')
         size = target_size(info.width, info.height, shortest_edge=shortest_edge, max_pixels=max_pixels)
         try:
-            frames = reader.read(info, indices, size)
+            frames = reader.read(info, indices, size) if pixels else _blank_frames(len(indices), info, size)
         except ProbeMismatch:  # the packet probe disagreed with the decoder: index a full decode instead
             info = reader.probe_by_decoding()
-            indices = select_indices(info.frame_times, strategy, start=start, end=end, **params)
+            indices, extra = choose(info.frame_times)
             frames = reader.read(info, indices, size)
-        return SampledVideo(frames=frames, timestamps=info.frame_times[indices].astype(np.float64),
-                            indices=np.asarray(indices, dtype=np.int64), fps=info.fps, duration=info.duration,
-                            backend=reader.name, source=source_label(source) if not is_frame_source(source)
-                            else reader.label, num_source_frames=info.num_frames)
+        video = SampledVideo(frames=frames, timestamps=info.frame_times[indices].astype(np.float64),
+                             indices=np.asarray(indices, dtype=np.int64), fps=info.fps, duration=info.duration,
+                             backend=reader.name, source=source_label(source) if not is_frame_source(source)
+                             else reader.label, num_source_frames=info.num_frames)
+        return video, extra
+
+
+def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:
+    """(count, H, W, 3) zeros at the size decoding would give."""
+    width, height = (size.width, size.height) if size else (info.width, info.height)
+    return np.zeros((count, height, width, 3), dtype=np.uint8)
 
 
 def decode_all_frames(source: VideoSource) -> tuple[np.ndarray, np.ndarray]:

@@ -97,14 +97,31 @@ class VideoSampling:
             raise ValueError("strategy 'fps' needs a rate (set FPS)")
         return {k: v for k, v in values.items() if k in accepted and v is not None}
 
-    def sample(self, source, *, training: bool = False, seed: int | None = None):
-        """Sample ``source`` with these settings; returns a :class:`~swift_video_ext.video.SampledVideo`."""
+    def sample(self, source, *, training: bool = False, seed: int | None = None, pixels: bool = True):
+        """Sample ``source`` with these settings; returns a :class:`~swift_video_ext.video.SampledVideo`.
+
+        ``pixels=False`` probes only (zero-filled frames of the right count and size).
+        """
         from .api import sample_video
 
         strategy = self.strategy_for(training)
         return sample_video(source, strategy, start=self.start, end=self.end, shortest_edge=self.shortest_edge,
                             max_pixels=self.max_pixels, backend=self.backend, source_fps=self.source_fps,
-                            **self.strategy_kwargs(strategy, seed))
+                            pixels=pixels, **self.strategy_kwargs(strategy, seed))
+
+    @property
+    def frame_count_knob(self) -> str:
+        """The environment knob that caps the frame count of this strategy."""
+        return 'FPS_MAX_FRAMES' if self.strategy == 'fps' else 'NUM_FRAMES'
+
+    def with_frame_count(self, count: int) -> VideoSampling:
+        """A copy whose frame count (``num_frames``, or the cap of ``per_second``/``fps``) is ``count``."""
+        field = 'max_frames' if self.strategy in ('per_second', 'fps') else 'num_frames'
+        return dataclasses.replace(self, **{field: int(count)})
+
+    @property
+    def frame_count(self) -> int | None:
+        return self.max_frames if self.strategy in ('per_second', 'fps') else self.num_frames
 
     def log_once(self, model_type: str) -> None:
         """Log the effective settings once per process and model type."""

@@ -26,6 +26,7 @@ class VideoInfo:
     keyframe_pts: np.ndarray | None = None  # (K,) int64, sorted
     time_base: Fraction | None = None
     exact_pts: bool = True  # False: timestamps came from a decode, reads must decode sequentially
+    reordered: bool = False  # frames are stored out of presentation order (B-frames)
 
     @property
     def num_frames(self) -> int:

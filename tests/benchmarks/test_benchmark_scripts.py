@@ -48,3 +48,19 @@ def test_gpu_lora_step_script_gemma4_tiny_sweep(capsys):
     fastest = results[-1]['fastest']
     assert len(results) == 9 and fastest['samples_per_s'] == max(r['samples_per_s'] for r in results[:-1])
     assert 'Gemma-4' in fastest['description']
+
+
+def test_sampling_benchmark_smoke(tmp_path, capsys):
+    """Tiny clips: every method runs, our frames equal a full decode, the decode bound is computed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location('sampling_bench', REPO_ROOT / 'benchmarks' / 'sampling.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    report = module.main(['--clips', 'smoke', '--repeats', '1', '--frames', '16', '--clip-dir', str(tmp_path),
+                          '--output', str(tmp_path / 'sampling.json')])
+    assert report['all_identical_to_full_decode'] and len(report['rows']) == 2
+    long, short = report['rows']
+    assert {'ours', 'full_decode', 'swift_llava'} <= set(long['seconds']) and 'full_decode_rgb' in short['seconds']
+    assert 1 < long['exact_decoding_speedup_bound'] < long['frames'] / 16
+    assert json.loads((tmp_path / 'sampling.json').read_text())['rows'] == report['rows']

@@ -45,6 +45,7 @@ def strip_media_tags(text: str) -> str:
 class CogVLM2VideoTemplate(VideoTemplate):
     template_version = 'chat'
     placeholder_tokens = []
+    truncatable = False  # the whole sequence is built here; an over-long row raises MaxLengthError
 
     def resolve_sampling(self) -> VideoSampling:
         return (VIDEO_SAMPLING if self.template_version == 'chat' else VIDEO_SAMPLING_BASE).with_env()
@@ -84,6 +85,9 @@ class CogVLM2VideoTemplate(VideoTemplate):
         if frames is not None:
             encoded['pixel_values'] = processor.preprocess_frames(frames).to(self.model_info.torch_dtype)
         return encoded
+
+    def visual_token_mask(self, encoded: dict) -> list[bool]:
+        return [kind == 1 for kind in encoded['token_type_ids']]
 
 
 class CogVLM2VideoBaseTemplate(CogVLM2VideoTemplate):

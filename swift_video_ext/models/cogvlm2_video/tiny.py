@@ -40,3 +40,8 @@ def build_tiny(output_dir: str | Path, *, image_size: int = 56, seed: int = 0) -
                           tokens_per_frame=config.tokens_per_frame).save_pretrained(output_dir)
     GenerationConfig(bos_token_id=ids[BOS], eos_token_id=ids[EOS], pad_token_id=ids[PAD]).save_pretrained(output_dir)
     return output_dir
+
+
+def build_standin(output_dir: str | Path) -> Path:
+    """CogVLM2-Video's geometry (224 px frames, 66 tokens per frame) with tiny layers, for the planner."""
+    return build_tiny(output_dir, image_size=224)

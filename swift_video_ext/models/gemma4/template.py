@@ -68,6 +68,8 @@ class Gemma4FramesTemplate(VideoTemplate, Gemma4Template):
                        mm_token_type_ids=self.create_mm_token_type_ids(input_ids, mm_mask))
         return encoded
 
+    def visual_token_ids(self) -> set[int]:
+        return {self.config.image_token_id, self.config.video_token_id}
 
     def _data_collator_mm_data(self, batch: list[dict[str, Any]]) -> dict[str, Any]:
         res = super()._data_collator_mm_data(batch)

@@ -37,7 +37,8 @@ def tiny_tokenizer() -> PreTrainedTokenizerFast:
                                    model_max_length=8192)
 
 
-def build_tiny(output_dir: str | Path, *, seed: int = 0) -> Path:
+def build_tiny(output_dir: str | Path, *, image_soft_tokens: int = MAX_SOFT_TOKENS,
+               video_soft_tokens: int = MAX_SOFT_TOKENS, seed: int = 0) -> Path:
     output_dir = Path(output_dir)
     tokenizer = tiny_tokenizer()
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIALS}
@@ -59,9 +60,15 @@ def build_tiny(output_dir: str | Path, *, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     Gemma4ForConditionalGeneration(config).float().save_pretrained(output_dir)
     Gemma4Processor(feature_extractor=Gemma4AudioFeatureExtractor(),
-                    image_processor=Gemma4ImageProcessor(max_soft_tokens=MAX_SOFT_TOKENS),
-                    video_processor=Gemma4VideoProcessor(max_soft_tokens=MAX_SOFT_TOKENS),
-                    tokenizer=tokenizer, image_seq_length=MAX_SOFT_TOKENS).save_pretrained(output_dir)
+                    image_processor=Gemma4ImageProcessor(max_soft_tokens=image_soft_tokens),
+                    video_processor=Gemma4VideoProcessor(max_soft_tokens=video_soft_tokens),
+                    tokenizer=tokenizer, image_seq_length=image_soft_tokens).save_pretrained(output_dir)
     GenerationConfig(bos_token_id=ids['<bos>'], eos_token_id=[ids['<eos>'], ids['<turn|>']],
                      pad_token_id=ids['<pad>']).save_pretrained(output_dir)
     return output_dir
+
+
+def build_standin(output_dir: str | Path) -> Path:
+    """Gemma-4-E4B's processor budgets (280 soft tokens per image, 70 per video frame) with tiny layers, for the
+    planner."""
+    return build_tiny(output_dir, image_soft_tokens=280, video_soft_tokens=70)

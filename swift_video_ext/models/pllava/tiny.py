@@ -45,3 +45,9 @@ def build_tiny(output_dir: str | Path, *, num_frames: int = 4, pooling_shape=(4,
     GenerationConfig(bos_token_id=ids['<s>'], eos_token_id=tokenizer.eos_token_id,
                      pad_token_id=ids['<pad>']).save_pretrained(output_dir)
     return output_dir
+
+
+def build_standin(output_dir: str | Path) -> Path:
+    """PLLaVA-7B's geometry (16 frames of 336 px, pooling (16, 12, 12) = 2304 tokens) with tiny layers: token
+    counts of the released models for the planner, without their weights."""
+    return build_tiny(output_dir, num_frames=16, pooling_shape=(16, 12, 12), image_size=336)

@@ -56,4 +56,6 @@ class DecordReader:
         if len(reader) != info.num_frames:
             raise VideoDecodeError(self.label, f'decord counts {len(reader)} frames where a full decode gives '
                                    f'{info.num_frames}; use VIDEO_LOAD_BACKEND=pyav for this file')
-        return reader.get_batch(np.asarray(indices, dtype=np.int64).tolist()).asnumpy()
+        batch = reader.get_batch(np.asarray(indices, dtype=np.int64).tolist())
+        # decord's bridge is process-global: another library may have switched it to torch
+        return batch.asnumpy() if hasattr(batch, 'asnumpy') else batch.numpy()

@@ -1,0 +1,301 @@
+"""Sparse frame sampling speed: ``sample_video`` vs a full sequential decode, decord and ms-swift's loaders.
+
+Clips: synthesised long clips — 5 min 720p and 10 min 480p at 30 fps, a keyframe every 8 s, 2 B-frames, moving
+texture so decoding costs like real footage (written once to ``bench_output/clips``) — and the short real clips in
+``../shared/videos`` when present. For N = 16 and 32 uniformly spaced frames, each method's best-of-R wall time:
+
+- ``ours``: ``sample_video(path, 'uniform', num_frames=N)`` (PyAV: packet probe, keyframe seeks, non-reference frames
+  skipped with slice threading on B-frame streams, RGB conversion of the targets only, on a second thread);
+- ``full_decode``: decoding every frame (no RGB conversion), the faster of frame and slice threading;
+- ``full_decode_rgb`` (short clips): decoding every frame and converting the N returned ones to RGB — the floor of any
+  loader when a clip is one GOP (the N conversions are part of the output);
+- ``swift_llava``: ms-swift's ``load_video_llava`` (PyAV, sequential decode to the last index — the path transformers
+  and LLaMA-Factory also use);
+- ``decord``: ``VideoReader.get_batch``; ``swift_internvl``: ms-swift's ``load_video_internvl`` (decord);
+  ``swift_cogvlm2``: ms-swift's ``load_video_cogvlm2`` (decord, first 60 s); ``torchcodec`` when installed.
+
+Every run checks that our frames equal a full sequential decode at our indices, and reports the physical limit of
+exact sparse decoding: the frames any exact decoder must decode (the targets, and the reference frames from each
+target's keyframe up to it), as ``exact_decoding_speedup_bound`` = all frames / those. Targets:
+short clips ≤ 1.05 x ``full_decode_rgb``; long clips ≥ 5 x faster than ``swift_llava`` and ≤ 1.2 x the fastest
+seek-capable library.
+    python benchmarks/sampling.py [--repeats 3] [--clips full|quick|smoke] [--frames 16 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / 'bench_output'
+SHARED = ROOT.parent / 'shared' / 'videos'
+
+
+def write_textured_clip(path: Path, *, seconds: int, width: int, height: int, fps: int = 30, gop_seconds: int = 8,
+                        bframes: int = 2) -> Path:
+    """Moving random texture + a frame counter; H.264 with a fixed GOP and ``bframes`` B-frames between P-frames.
+
+    ``b-adapt=0`` keeps every B-frame (x264 would otherwise turn most of them into P-frames on this texture); x264's
+    default B-pyramid makes one B-frame of each pair a reference, as in typical web H.264.
+    """
+    import av
+
+    from swift_video_ext.video.synthetic import COUNTER_BITS
+
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 256, (height + 64, width + 64, 3), dtype=np.uint8)
+    texture = (texture // 32 * 32).astype(np.uint8)  # blocky texture: realistic bitrate, fast to encode
+    tmp = path.with_suffix('.tmp.mp4')
+    with av.open(str(tmp), 'w') as container:
+        stream = container.add_stream('libx264', rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
+        gop = gop_seconds * fps
+        stream.codec_context.gop_size = gop
+        stream.options = {'preset': 'superfast', 'crf': '23',
+                          'x264-params': f'keyint={gop}:min-keyint={gop}:scenecut=0:bframes={bframes}:b-adapt=0'}
+        cell = width // COUNTER_BITS
+        for index in range(seconds * fps):
+            dy, dx = (index * 2) % 64, (index * 3) % 64
+            frame = np.ascontiguousarray(texture[dy:dy + height, dx:dx + width])
+            for bit in range(COUNTER_BITS):
+                frame[:height // 4, bit * cell:(bit + 1) * cell] = 255 if (index >> bit) & 1 else 0
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    tmp.rename(path)
+    return path
+
+
+def best_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+THREAD_TYPES = ('AUTO', 'SLICE')  # the baselines take the faster of FFmpeg's frame and slice threading
+
+
+def full_decode(path: Path, thread_type: str) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = thread_type
+        return sum(1 for _ in container.decode(stream))
+
+
+def full_decode_rgb(path: Path, n: int, thread_type: str) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = thread_type
+        total = stream.frames
+        wanted = set(np.round(np.linspace(0, total - 1, n)).astype(int).tolist()) if total else set()
+        return sum(frame.to_ndarray(format='rgb24').size > 0 for position, frame in
+                   enumerate(container.decode(stream)) if position in wanted)
+
+
+@functools.cache
+def reference_positions(path: Path) -> frozenset[int]:
+    """Positions (in a full decode) of the frames other frames may reference: what a NONREF-skipping decode emits."""
+    import av
+
+    from swift_video_ext.video import probe_video
+
+    info = probe_video(path)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = 'AUTO'
+        stream.codec_context.skip_frame = 'NONREF'
+        kept = [frame.pts for frame in container.decode(stream)]
+    return frozenset(np.searchsorted(info.frame_pts, np.asarray(kept, dtype=np.int64)).tolist())
+
+
+def minimum_frames_to_decode(path: Path, indices: list[int], references: frozenset[int]) -> int:
+    """Frames an exact decoder cannot skip: the targets, and the reference frames from each target's keyframe up to
+    it (union)."""
+    from swift_video_ext.video import probe_video
+
+    info = probe_video(path)
+    key_positions = np.searchsorted(info.frame_pts, info.keyframe_pts)
+    needed = set(int(i) for i in indices)
+    for index in indices:
+        start = key_positions[np.searchsorted(key_positions, index, side='right') - 1]
+        needed.update(p for p in range(int(start), int(index)) if p in references)
+    return len(needed)
+
+
+def reference_frames(path: Path, indices: list[int]) -> list[np.ndarray]:
+    """Frames at ``indices`` of a plain sequential decode (converting only those)."""
+    import av
+
+    wanted, out = set(indices), {}
+    with av.open(str(path)) as container:
+        for position, frame in enumerate(container.decode(video=0)):
+            if position in wanted:
+                out[position] = frame.to_ndarray(format='rgb24')
+            if position >= max(indices):
+                break
+    return [out[i] for i in indices]
+
+
+def methods(path: Path, n: int, kind: str) -> dict:
+    from swift_video_ext.video import sample_video
+
+    table = {'ours': lambda: sample_video(path, 'uniform', num_frames=n)}
+    for thread_type in THREAD_TYPES:
+        table[f'full_decode[{thread_type}]'] = functools.partial(full_decode, path, thread_type)
+        if kind == 'short':
+            table[f'full_decode_rgb[{thread_type}]'] = functools.partial(full_decode_rgb, path, n, thread_type)
+    from swift.template.vision_utils import load_video_cogvlm2, load_video_internvl, load_video_llava
+
+    def with_num_frames(fn):  # ms-swift's loaders read NUM_FRAMES from the environment
+        def call():
+            previous = os.environ.get('NUM_FRAMES')
+            os.environ['NUM_FRAMES'] = str(n)
+            try:
+                return fn()
+            finally:
+                if previous is None:
+                    del os.environ['NUM_FRAMES']
+                else:
+                    os.environ['NUM_FRAMES'] = previous
+        return call
+
+    table['swift_llava'] = with_num_frames(lambda: load_video_llava(str(path)))
+    if importlib.util.find_spec('decord'):
+        import decord
+
+        def decord_batch():
+            reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=0)
+            return reader.get_batch(np.linspace(0, len(reader) - 1, n).round().astype(int).tolist()).asnumpy()
+
+        def native_bridge(fn):  # load_video_cogvlm2 switches decord's process-global bridge to torch
+            def call():
+                decord.bridge.set_bridge('native')
+                return fn()
+            return call
+
+        table['decord'] = native_bridge(decord_batch)
+        table['swift_internvl'] = native_bridge(lambda: load_video_internvl(str(path), num_segments=n))
+        table['swift_cogvlm2'] = native_bridge(with_num_frames(lambda: load_video_cogvlm2(str(path))))
+    if importlib.util.find_spec('torchcodec'):
+        def torchcodec_batch():
+            from torchcodec.decoders import VideoDecoder
+
+            decoder = VideoDecoder(str(path), seek_mode='exact', num_ffmpeg_threads=0)
+            count = decoder.metadata.num_frames
+            return decoder.get_frames_at(indices=np.linspace(0, count - 1, n).round().astype(int).tolist())
+
+        table['torchcodec'] = torchcodec_batch
+    return table
+
+
+SEEK_CAPABLE = ('decord', 'swift_internvl', 'torchcodec')
+
+
+def bench_clip(path: Path, kind: str, n: int, repeats: int) -> dict:
+    from swift_video_ext.video import sample_video
+
+    ours = sample_video(path, 'uniform', num_frames=n)
+    identical = all(np.array_equal(a, b) for a, b in zip(ours.frames, reference_frames(path, ours.indices.tolist()),
+                                                         strict=True))
+    minimum = minimum_frames_to_decode(path, ours.indices.tolist(), reference_positions(path))
+    row = {'clip': path.name, 'kind': kind, 'n': n, 'frames': ours.num_source_frames,
+           'duration_s': round(ours.duration, 1), 'identical_to_full_decode': identical,
+           'minimum_frames_to_decode': minimum,
+           'exact_decoding_speedup_bound': round(ours.num_source_frames / minimum, 2), 'seconds': {}}
+    path.read_bytes()  # page cache
+    for name, fn in methods(path, n, kind).items():
+        if kind == 'short':
+            fn()  # warm-up (imports, allocator)
+        row['seconds'][name] = round(best_time(fn, repeats), 4)
+    s = row['seconds']
+    for baseline in ('full_decode', 'full_decode_rgb'):
+        timed = [s[f'{baseline}[{t}]'] for t in THREAD_TYPES if f'{baseline}[{t}]' in s]
+        if timed:
+            s[baseline] = min(timed)
+            row[f'ours_vs_{baseline}'] = round(s['ours'] / s[baseline], 3)
+    row['speedup_vs_swift_llava'] = round(s['swift_llava'] / s['ours'], 2)
+    seekers = [s[k] for k in SEEK_CAPABLE if k in s]
+    if seekers:
+        row['ours_vs_fastest_seek_library'] = round(s['ours'] / min(seekers), 3)
+    if kind == 'short':
+        row['target_met'] = identical and row['ours_vs_full_decode_rgb'] <= 1.05
+    else:
+        row['target_met'] = identical and row['speedup_vs_swift_llava'] >= 5 and \
+            row.get('ours_vs_fastest_seek_library', 0) <= 1.2
+    return row
+
+
+CLIP_SETS = {  # name: (long clips as (seconds, width, height)), short synthesised clip
+    'full': ([(300, 1280, 720), (600, 854, 480)], (8, 640, 360)),
+    'quick': ([(60, 1280, 720), (60, 854, 480)], (8, 640, 360)),
+    'smoke': ([(24, 192, 108)], (3, 96, 64)),  # seconds of CPU: the test suite runs this
+}
+
+
+def clip_set(name: str, clip_dir: Path) -> tuple[list[Path], list[Path]]:
+    longs, (seconds, width, height) = CLIP_SETS[name]
+    long_clips = [write_textured_clip(clip_dir / f'long_{h}p_{s}s.mp4', seconds=s, width=w, height=h)
+                  for s, w, h in longs]
+    short_clips = [write_textured_clip(clip_dir / f'short_{height}p_{seconds}s.mp4', seconds=seconds, width=width,
+                                       height=height)]
+    if name != 'smoke' and SHARED.is_dir():
+        short_clips += sorted(SHARED.glob('*.mp4'))
+    return long_clips, short_clips
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--repeats', type=int, default=2)
+    parser.add_argument('--clips', choices=sorted(CLIP_SETS), default='full',
+                        help='full: 5 min 720p + 10 min 480p (the reported run); quick: 1 min each; smoke: tiny')
+    parser.add_argument('--frames', type=int, nargs='+', default=[16, 32], help='N (default 16 32)')
+    parser.add_argument('--clip-dir', default=str(OUT / 'clips'))
+    parser.add_argument('--output', default=str(OUT / 'sampling.json'))
+    args = parser.parse_args(argv)
+    long_clips, short_clips = clip_set(args.clips, Path(args.clip_dir))
+    rows = []
+    for n in args.frames:
+        for path in long_clips:
+            rows.append(bench_clip(path, 'long', n, args.repeats))
+            print(json.dumps(rows[-1]), flush=True)
+        for path in short_clips:
+            rows.append(bench_clip(path, 'short', n, max(args.repeats, 5)))
+            print(json.dumps(rows[-1]), flush=True)
+    report = {'machine': f'{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}',
+              'date': time.strftime('%Y-%m-%d'), 'clips': args.clips, 'repeats': args.repeats, 'rows': rows,
+              'all_targets_met': all(r['target_met'] for r in rows),
+              'all_identical_to_full_decode': all(r['identical_to_full_decode'] for r in rows),
+              'median_speedup_vs_swift_llava_long': statistics.median(
+                  r['speedup_vs_swift_llava'] for r in rows if r['kind'] == 'long')}
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(report, indent=1))
+    print(json.dumps({k: v for k, v in report.items() if k != 'rows'}))
+    return report
+
+
+if __name__ == '__main__':
+    main()

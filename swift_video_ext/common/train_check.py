@@ -1,0 +1,101 @@
+"""The token-budget check that runs once when ``swift sft`` / ``swift rlhf`` starts, before the dataset is encoded.
+
+It plans a random sample of the training rows with the run's own template (probe-only videos, see
+:mod:`swift_video_ext.tools.plan`) and logs how many exceed ``--max_length`` and what ms-swift will do with them, with
+a frame setting that fits. Runs for our model types and templates only. Knobs: ``SWIFT_VIDEO_PLAN_CHECK=0`` turns it
+off; ``SWIFT_VIDEO_PLAN_CHECK_ROWS`` rows are checked (default 256; ``-1``: all).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from ..logging_utils import get_logger
+from .post_import import when_imported
+
+CHECK_ENV = 'SWIFT_VIDEO_PLAN_CHECK'
+ROWS_ENV = 'SWIFT_VIDEO_PLAN_CHECK_ROWS'
+DEFAULT_ROWS = 256
+SFT_MODULE = 'swift.pipelines.train.sft'
+_MARK = '_swift_video_ext_budget_check'
+
+logger = get_logger()
+
+
+def _ours(template, args) -> bool:
+    from ..models import MODEL_PACKAGES
+    from .template import VideoTemplate
+
+    return isinstance(template, VideoTemplate) or getattr(args, 'model_type', None) in MODEL_PACKAGES
+
+
+def check_token_budget(template, dataset, args) -> dict | None:
+    """Plan a sample of ``dataset`` with ``template``; log the outcome; return the summary (None when skipped)."""
+    from ..tools.plan import Planner, choose_rows, judge, suggest, summarize
+
+    if os.environ.get(CHECK_ENV, '1').strip().lower() in ('0', 'false', 'no', 'off'):
+        return None
+    from swift.utils import is_master
+
+    max_length = getattr(template, 'max_length', None)
+    if not is_master() or dataset is None or max_length is None or not hasattr(dataset, '__len__'):
+        return None
+    if not _ours(template, args):
+        return None
+    limit = int(os.environ.get(ROWS_ENV, DEFAULT_ROWS))
+    indices = choose_rows(len(dataset), limit, seed=getattr(args, 'data_seed', 0) or 0)
+    strategy = getattr(args, 'truncation_strategy', None) or 'delete'
+    planner = Planner(template)
+    plans = planner.plan(dataset, indices)
+    judge(plans, max_length, strategy, template)
+    summary = summarize(plans, max_length, strategy)
+    scope = f'{len(indices)} of {len(dataset)} rows' if len(indices) < len(dataset) else f'all {len(dataset)} rows'
+    longest = summary['total_tokens'].get('max', 0)
+    status = summary['status']
+    if status['dropped'] == status['truncated'] == status['error'] == 0:
+        logger.info(f'token budget check ({scope}): every row fits in --max_length {max_length} '
+                    f'(longest {longest} tokens)')
+        return summary
+    suggestion = suggest(planner, dataset, plans, max_length)
+    flagged = sorted((p for p in plans if p.status != 'ok'), key=lambda p: -p.total_tokens)[:5]
+    share = lambda n: f'{n} ({100 * n / len(plans):.1f}%)'  # noqa: E731
+    message = [f'token budget check ({scope}): {share(status["dropped"])} would be dropped by ms-swift '
+               f'(over --max_length {max_length}, truncation_strategy {strategy}), '
+               f'{share(status["truncated"])} truncated, {share(status["error"])} unusable; longest {longest} tokens.']
+    if suggestion.get('frame_setting'):
+        (knob, value), = suggestion['frame_setting'].items()
+        message.append(f'{knob}={value} fits every checked row (or --max_length '
+                       f'{suggestion["max_length_for_all_rows"]}).')
+    else:
+        message.append(f'--max_length {suggestion["max_length_for_all_rows"]} fits every checked row.')
+    message.append('e.g. ' + '; '.join(f'row {p.row} {p.source}: {p.status}, {p.total_tokens} tokens'
+                                       for p in flagged))
+    message.append('`swift-video plan` lists every row.')
+    logger.warning(' '.join(message))
+    return summary
+
+
+def _wrap_encode_dataset(original):
+    @functools.wraps(original)
+    def _encode_dataset(self, train_dataset, val_dataset, *args, **kwargs):
+        try:
+            check_token_budget(self.template, train_dataset, self.args)
+        except Exception as error:  # noqa: BLE001 - a check must never stop training
+            logger.warning(f'token budget check skipped: {type(error).__name__}: {error}')
+        return original(self, train_dataset, val_dataset, *args, **kwargs)
+
+    setattr(_encode_dataset, _MARK, True)
+    return _encode_dataset
+
+
+def _patch(module) -> None:
+    sft = getattr(module, 'SwiftSft', None)
+    if sft is None or getattr(sft._encode_dataset, _MARK, False):
+        return
+    sft._encode_dataset = _wrap_encode_dataset(sft._encode_dataset)
+
+
+def install() -> None:
+    """Wrap ``SwiftSft._encode_dataset`` (now, or as soon as ms-swift's sft module is imported)."""
+    when_imported(SFT_MODULE, _patch)

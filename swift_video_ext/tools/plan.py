@@ -1,0 +1,226 @@
+"""Token-budget planner: per row, the frames and visual/text tokens a template produces, against ``--max_length``.
+
+Rows are encoded by the real ms-swift template in training mode with probe-only videos (frame indices, timestamps and
+sizes from the container, zero-filled pixels), so counts are exactly what training will see; only decoding is
+skipped. ms-swift's handling of a row over ``max_length`` depends on ``--truncation_strategy``: ``delete`` (the
+default) drops it (with lazy tokenization, by silently substituting another row), ``left``/``right`` cut text tokens
+(visual tokens are kept). The planner names those rows and suggests the largest frame count at which every row fits.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..common.template import VideoTemplate, describe_row
+from ..video import VideoDecodeError
+
+CHARS_PER_TOKEN = 4.0  # text-token estimate without the model's tokenizer
+STATUSES = ('ok', 'truncated', 'dropped', 'error')
+
+
+@dataclass
+class RowPlan:
+    """One row: frames sampled (all videos + images), visual and text tokens, and ms-swift's verdict."""
+
+    row: int  # position in the dataset as ms-swift loads it (file order for local files)
+    source: str  # first video or image, else the start of the first message
+    frames: int = 0
+    visual_tokens: int = 0
+    text_tokens: int = 0
+    status: str = 'ok'
+    reason: str = ''
+
+    @property
+    def total_tokens(self) -> int:
+        return self.visual_tokens + self.text_tokens
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), 'total_tokens': self.total_tokens}
+
+
+def visual_mask(template, encoded: dict) -> list[bool]:
+    """Which tokens of an encoded row are visual features."""
+    if isinstance(template, VideoTemplate):
+        return template.visual_token_mask(encoded)
+    else:  # ms-swift's own templates (e.g. gemma4 on frame images): the processor's media tokens
+        ids = {getattr(template.processor, f'{kind}_token_id', None) for kind in ('image', 'video', 'audio')}
+        config = getattr(template, 'config', None)
+        ids |= {getattr(config, f'{kind}_token_id', None) for kind in ('image', 'video', 'audio')}
+    ids.discard(None)
+    return [token in ids for token in encoded['input_ids']]
+
+
+def estimate_text_tokens(tokenizer, text_ids: Sequence[int]) -> int:
+    """Text tokens of another tokenizer: special tokens count 1, other text ``CHARS_PER_TOKEN`` characters each."""
+    specials = set(tokenizer.all_special_ids)
+    plain = [t for t in text_ids if t not in specials]
+    return len(text_ids) - len(plain) + math.ceil(len(tokenizer.decode(plain)) / CHARS_PER_TOKEN)
+
+
+class _FrameCounter:
+    """Wraps a template's ``sample_video`` to count the frames of each row."""
+
+    def __init__(self, template):
+        self.frames = 0
+        self._sample = template.sample_video
+
+    def __call__(self, video):
+        sampled = self._sample(video)
+        self.frames += len(sampled)
+        return sampled
+
+
+def plan_row(template, row: dict, index: int, *, exact_text: bool = True) -> RowPlan:
+    """Encode one row probe-only and count its frames and tokens (no verdict yet)."""
+    plan = RowPlan(index, describe_row(row))
+    counter = None
+    if isinstance(template, VideoTemplate):
+        counter = _FrameCounter(template)
+        template.sample_video = counter
+    try:
+        encoded = template.encode(row)
+    except VideoDecodeError as error:
+        plan.status, plan.reason = 'error', f'{error.source}: {error.reason}'
+        return plan
+    except Exception as error:  # noqa: BLE001 - a row ms-swift would skip; report it, keep planning
+        plan.status, plan.reason = 'error', f'{type(error).__name__}: {error}'
+        return plan
+    finally:
+        if counter is not None:
+            del template.sample_video
+    mask = visual_mask(template, encoded)
+    plan.visual_tokens = sum(mask)
+    text_ids = [token for token, visual in zip(encoded['input_ids'], mask, strict=True) if not visual]
+    plan.text_tokens = len(text_ids) if exact_text else estimate_text_tokens(template.tokenizer, text_ids)
+    plan.frames = (counter.frames if counter else 0) + len(row.get('images') or [])
+    return plan
+
+
+def judge(plans: Iterable[RowPlan], max_length: int | None, truncation_strategy: str, template) -> None:
+    """Set each counted row's status: ok, truncated (left/right cut text) or dropped (delete, or cannot cut)."""
+    can_truncate = truncation_strategy in ('left', 'right') and getattr(template, 'truncatable', True)
+    for plan in plans:
+        if plan.status == 'error' or max_length is None or plan.total_tokens <= max_length:
+            continue
+        if can_truncate and plan.visual_tokens < max_length:
+            plan.status, plan.reason = 'truncated', f'{plan.total_tokens - max_length} text tokens cut'
+        else:
+            plan.status, plan.reason = 'dropped', f'{plan.total_tokens} tokens > max_length {max_length}'
+
+
+class Planner:
+    """Plans rows with one template; :meth:`with_frame_count` re-plans at another frame setting."""
+
+    def __init__(self, template, *, exact_text: bool = True):
+        self.template = template
+        self.exact_text = exact_text
+
+    def plan(self, rows, indices: Sequence[int], progress: bool = False) -> list[RowPlan]:
+        template = self.template
+        saved = template.max_length, getattr(template, 'decode_pixels', True)
+        template.max_length = None  # count every row, whatever its length
+        template.decode_pixels = False
+        try:
+            iterator = indices
+            if progress:
+                from tqdm import tqdm
+
+                iterator = tqdm(indices, desc='planning rows', unit='row')
+            return [plan_row(template, rows[int(i)], int(i), exact_text=self.exact_text) for i in iterator]
+        finally:
+            template.max_length, template.decode_pixels = saved
+
+    def with_frame_count(self, rows, indices: Sequence[int], count: int) -> list[RowPlan]:
+        """Plans at another frame count (``NUM_FRAMES``, or the cap of ``per_second``/``fps``)."""
+        template = self.template
+        saved = template.video_sampling
+        template.video_sampling = saved.with_frame_count(count)
+        try:
+            return self.plan(rows, indices)
+        finally:
+            template.video_sampling = saved
+
+
+def distribution(values: Sequence[int]) -> dict:
+    if not values:
+        return {}
+    array = np.asarray(values)
+    return {'min': int(array.min()), 'p50': int(np.percentile(array, 50)), 'p90': int(np.percentile(array, 90)),
+            'p99': int(np.percentile(array, 99)), 'max': int(array.max()), 'mean': round(float(array.mean()), 1)}
+
+
+def summarize(plans: Sequence[RowPlan], max_length: int | None, truncation_strategy: str) -> dict:
+    counted = [p for p in plans if p.status != 'error']
+    return {'rows': len(plans), 'max_length': max_length, 'truncation_strategy': truncation_strategy,
+            'status': {s: sum(p.status == s for p in plans) for s in STATUSES},
+            'frames': distribution([p.frames for p in counted]),
+            'visual_tokens': distribution([p.visual_tokens for p in counted]),
+            'text_tokens': distribution([p.text_tokens for p in counted]),
+            'total_tokens': distribution([p.total_tokens for p in counted])}
+
+
+def suggest(planner: Planner, rows, plans: Sequence[RowPlan], max_length: int | None) -> dict:
+    """The largest frame count at which every row fits, and the ``max_length`` that fits all at the current one."""
+    counted = [p for p in plans if p.status != 'error']
+    over = [p.row for p in counted if max_length is not None and p.total_tokens > max_length]
+    result = {'max_length_for_all_rows': max((p.total_tokens for p in counted), default=0)}
+    template = planner.template
+    sampling = getattr(template, 'video_sampling', None)
+    if not over or sampling is None or sampling.frame_count is None:
+        return result
+    knob, current = sampling.frame_count_knob, sampling.frame_count
+    fits = lambda count: all(p.total_tokens <= max_length for p in planner.with_frame_count(rows, over, count))  # noqa: E731
+    if not fits(1):
+        at_one = planner.with_frame_count(rows, over, 1)
+        same = all(a.total_tokens == p.total_tokens for a, p in zip(at_one, (q for q in counted if q.row in over),
+                                                                     strict=True))
+        result['frame_setting'] = None
+        result['note'] = ('the frame count does not change this model\'s token count; raise --max_length'
+                          if same else 'even 1 frame per video does not fit some rows; raise --max_length')
+        return result
+    low, high = 1, current - 1  # binary search: lengths do not grow when frames are removed
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    result['frame_setting'] = {knob: low}
+    return result
+
+
+def choose_rows(total: int, limit: int | None, seed: int = 0) -> list[int]:
+    """All row positions, or ``limit`` of them drawn at random (sorted)."""
+    if limit is None or limit < 0 or limit >= total:
+        return list(range(total))
+    return sorted(random.Random(seed).sample(range(total), limit))
+
+
+def format_report(summary: dict, plans: Sequence[RowPlan], suggestion: dict, *, top: int = 10,
+                  exact_text: bool = True) -> str:
+    lines = [f"{summary['rows']} rows, max_length {summary['max_length']}, truncation_strategy "
+             f"{summary['truncation_strategy']}: " + ', '.join(f'{n} {s}' for s, n in summary['status'].items())]
+    if not exact_text:
+        lines.append(f'text tokens are estimates ({CHARS_PER_TOKEN:g} characters per token): pass --model DIR for '
+                     'exact counts; frames and visual tokens are exact for the released geometry')
+    for name in ('frames', 'visual_tokens', 'text_tokens', 'total_tokens'):
+        d = summary[name]
+        if d:
+            lines.append(f"{name:<14} min {d['min']:>7}  p50 {d['p50']:>7}  p90 {d['p90']:>7}  p99 {d['p99']:>7}  "
+                         f"max {d['max']:>7}")
+    flagged = sorted((p for p in plans if p.status != 'ok'), key=lambda p: -p.total_tokens)
+    if flagged:
+        lines.append(f'rows not trained as they are ({len(flagged)}; longest first, --output has all):')
+        for p in flagged[:top]:
+            lines.append(f'  row {p.row:>6}  {p.status:<9} {p.total_tokens:>7} tokens  {p.frames:>4} frames  '
+                         f'{p.source}  {p.reason}')
+    if suggestion.get('frame_setting'):
+        (knob, value), = suggestion['frame_setting'].items()
+        lines.append(f'suggestion: {knob}={value} fits every row in max_length {summary["max_length"]} '
+                     f'(or --max_length {suggestion["max_length_for_all_rows"]} at the current frame count)')
+    elif suggestion.get('note'):
+        lines.append(f"suggestion: {suggestion['note']} (--max_length {suggestion['max_length_for_all_rows']} fits "
+                     'every row)')
+    return '\n'.join(lines)
