@@ -14,7 +14,7 @@ CHARADES_STA_PATH=$CHARADES_TRAIN swift sft \
     --tuner_type lora --target_modules all-linear --lora_rank 8 --lora_alpha 32 \
     --torch_dtype bfloat16 --gradient_checkpointing true \
     --learning_rate 1e-4 --num_train_epochs 2 --per_device_train_batch_size 1 --gradient_accumulation_steps 16 \
-    --max_length 2048 --save_steps 500 --save_total_limit 1 --output_dir "$OUTPUT"
+    --max_length 2048 --save_steps 500 --save_total_limit 1 --output_dir "$OUTPUT" "$@"
 
 CKPT=$(ls -d "$OUTPUT"/v*/checkpoint-* | grep -v merged | sort -t- -k2 -n | tail -1)
 RESULT=$OUTPUT/charades_test_predictions.jsonl

@@ -15,4 +15,4 @@ swift sft \
     --num_train_epochs 3 --per_device_train_batch_size 1 --gradient_accumulation_steps 4 \
     --max_length 2048 --dataloader_num_workers 4 \
     --save_steps 200 --save_total_limit 2 --logging_steps 10 \
-    --output_dir "$OUTPUT"
+    --output_dir "$OUTPUT" "$@"

@@ -24,4 +24,4 @@ swift sft \
     --gradient_checkpointing true \
     --save_steps 200 --save_total_limit 2 --logging_steps 10 \
     --max_length 2048 --dataloader_num_workers 4 \
-    --output_dir "$OUTPUT"
+    --output_dir "$OUTPUT" "$@"

@@ -13,4 +13,4 @@ swift sft \
     --learning_rate 3e-5 --lr_scheduler_type cosine --warmup_ratio 0.05 --weight_decay 0.05 \
     --num_train_epochs 1 --per_device_train_batch_size 12 --gradient_accumulation_steps 1 \
     --torch_dtype bfloat16 --gradient_checkpointing true --max_length 512 \
-    --save_steps 1000 --save_total_limit 1 --output_dir "$OUTPUT"
+    --save_steps 1000 --save_total_limit 1 --output_dir "$OUTPUT" "$@"

@@ -15,6 +15,6 @@ swift sft \
     --learning_rate 1e-4 --lr_scheduler_type cosine --warmup_ratio 0.02 --weight_decay 0.05 \
     --num_train_epochs 1 --per_device_train_batch_size 4 --gradient_accumulation_steps 1 \
     --torch_dtype bfloat16 --gradient_checkpointing true --max_length 3900 \
-    --dataloader_num_workers 4 --save_steps 1000 --save_total_limit 2 --output_dir "$OUTPUT"
+    --dataloader_num_workers 4 --save_steps 1000 --save_total_limit 2 --output_dir "$OUTPUT" "$@"
 swift export --adapters "$(ls -d "$OUTPUT"/v*/checkpoint-* | grep -v merged | sort -t- -k2 -n | tail -1)" \
     --merge_lora true

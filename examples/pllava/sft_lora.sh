@@ -25,4 +25,4 @@ swift sft \
     --torch_dtype bfloat16 --gradient_checkpointing true \
     --max_length 4096 --truncation_strategy delete \
     --dataloader_num_workers 4 --save_steps 500 --save_total_limit 2 --logging_steps 10 \
-    --output_dir "$OUTPUT"
+    --output_dir "$OUTPUT" "$@"

@@ -22,4 +22,4 @@ swift sft \
     --deepspeed zero2 \
     --max_length 4096 --dataloader_num_workers 4 \
     --save_steps 500 --save_total_limit 2 --logging_steps 10 \
-    --output_dir "$OUTPUT"
+    --output_dir "$OUTPUT" "$@"

@@ -169,6 +169,42 @@ def cmd_plan(args) -> int:
     return 1 if args.strict and any(p.status != 'ok' for p in plans) else 0
 
 
+def cmd_cache(args) -> int:
+    import tempfile
+
+    from ..tools.fill_cache import clear_cache, dataset_videos, fill_cache
+    from ..video.cache import CACHE_DIR_ENV, describe, frame_cache
+
+    if args.cache_dir:
+        os.environ[CACHE_DIR_ENV] = str(Path(args.cache_dir).resolve())  # inherited by the worker processes
+    if args.clear:
+        print(f'deleted {clear_cache()} entries')
+        return 0
+    if args.stats:
+        cache = frame_cache()
+        if cache is None:
+            raise SystemExit(f'set {CACHE_DIR_ENV} or pass --cache-dir')
+        print(json.dumps(describe(cache)))
+        return 0
+    if not args.dataset or not args.model_type:
+        raise SystemExit('--dataset and --model_type are needed to fill the cache')
+    from ..tools.loading import load_rows, load_template
+
+    rows = load_rows(args.dataset)
+    with tempfile.TemporaryDirectory() as workdir:
+        template = load_template(args.model_type, model_dir=args.model, template_type=args.template,
+                                 workdir=workdir).template
+    sampling = getattr(template, 'video_sampling', None)
+    if sampling is None:
+        raise SystemExit(f'template {template.template_meta.template_type!r} does not sample videos through '
+                         'swift-video-ext; nothing to cache')
+    modes = ('train', 'infer') if args.mode == 'both' else (args.mode,)
+    summary = fill_cache(dataset_videos(rows), sampling, modes=modes, workers=args.workers,
+                         progress=not args.no_progress)
+    print(json.dumps(summary, indent=1))
+    return 1 if summary['failed'] else 0
+
+
 def cmd_plugin_path(args) -> int:
     print(Path(__file__).resolve().parents[1] / '_swift_shim' / 'swift_video_ext_plugin.py')
     return 0
@@ -275,6 +311,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--strict', action='store_true', help='exit 1 when any row would be dropped, cut or skipped')
     p.add_argument('--no-progress', action='store_true')
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser('cache', help='fill the frame cache (SWIFT_VIDEO_CACHE_DIR) ahead of training')
+    p.add_argument('--dataset', nargs='+', help="what you pass to swift sft's --dataset")
+    p.add_argument('--model_type', '--model-type', dest='model_type')
+    p.add_argument('--model', help='checkpoint directory (its num_frames etc.; default: the released settings)')
+    p.add_argument('--template', help="as swift sft's --template")
+    p.add_argument('--mode', choices=['train', 'infer', 'both'], default='train',
+                   help='which strategy to cache: training (default), inference, or both')
+    p.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    p.add_argument('--cache-dir', help='default: $SWIFT_VIDEO_CACHE_DIR')
+    p.add_argument('--stats', action='store_true', help='print entry count and size, fill nothing')
+    p.add_argument('--clear', action='store_true', help='delete every entry')
+    p.add_argument('--no-progress', action='store_true')
+    p.set_defaults(func=cmd_cache)
 
     p = sub.add_parser('plugin-path', help='path of the shim for --external_plugins')
     p.set_defaults(func=cmd_plugin_path)

@@ -55,3 +55,20 @@ def load_torch_file(path: str | os.PathLike) -> dict:
     except Exception as error:  # pickle refused: tell the user what is inside instead of executing it
         raise ValueError(f'{path}: refusing to unpickle non-tensor objects ({error}); only weights_only=True '
                          'files are loaded') from None
+
+
+def save_random_model(model_class, config, output_dir: str | os.PathLike, *, device: str = 'cpu',
+                      dtype: torch.dtype = torch.float32, seed: int = 0) -> None:
+    """Instantiate ``model_class(config)`` with random weights, directly in ``dtype`` on ``device``, and save it
+    (safetensors); full-size models are built on the GPU in bf16 so neither host memory nor time is wasted."""
+    torch.manual_seed(seed)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            model = model_class(config)
+    finally:
+        torch.set_default_dtype(previous)
+    model.config.dtype = str(dtype).removeprefix('torch.')
+    model.save_pretrained(output_dir)
+    del model

@@ -18,9 +18,10 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """(T, H, W, 3) uint8 → (T, 3, H, W) float32 in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div_(255.0)
+def frames_to_tensor(frames: np.ndarray, scale: bool = True) -> torch.Tensor:
+    """(T, H, W, 3) uint8 → (T, 3, H, W) float32 in [0, 1] (in [0, 255] with ``scale=False``)."""
+    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    return video.div_(255.0) if scale else video
 
 
 def normalize(video: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:

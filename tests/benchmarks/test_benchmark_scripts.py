@@ -1,6 +1,7 @@
 """The benchmark scripts run (tiny configs on CPU), so the GPU figures can be reproduced with one command."""
 
 import json
+import os
 import runpy
 import sys
 
@@ -64,3 +65,51 @@ def test_sampling_benchmark_smoke(tmp_path, capsys):
     assert {'ours', 'full_decode', 'swift_llava'} <= set(long['seconds']) and 'full_decode_rgb' in short['seconds']
     assert 1 < long['exact_decoding_speedup_bound'] < long['frames'] / 16
     assert json.loads((tmp_path / 'sampling.json').read_text())['rows'] == report['rows']
+
+
+def test_dataloader_benchmark_smoke(tmp_path):
+    """Tiny clips, one model type: the three epochs run through ms-swift's dataset and a DataLoader."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location('dataloader_bench', REPO_ROOT / 'benchmarks' / 'dataloader.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    report = module.main(['--model-types', 'cogvlm2_video_ts', '--clips', '2', '--seconds', '3', '--size', '96x64',
+                          '--workers', '0', '--clip-dir', str(tmp_path / 'clips'),
+                          '--output', str(tmp_path / 'dl.json')])
+    (row,) = report['rows']
+    assert row['model_type'] == 'cogvlm2_video_ts' and row['strategy'] == 'per_second'
+    assert all(v > 0 for v in row['samples_per_s'].values()) and row['cache_mib_per_video'] > 0
+    assert 'SWIFT_VIDEO_CACHE_DIR' not in os.environ
+
+
+def load_benchmark(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name.replace('.py', '_bench'), REPO_ROOT / 'benchmarks' / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_train_steady_rate_leaves_out_warmup():
+    module = load_benchmark('gpu_train.py')
+    # 2 slow warm-up steps (10 s each), then 1 s per step: cumulative s/it as ms-swift logs it
+    elapsed = [10, 20, 21, 22, 23, 24]
+    records = [{'loss': 1.0, 'global_step/max_steps': f'{i + 1}/6', 'train_speed(s/it)': t / (i + 1)}
+               for i, t in enumerate(elapsed)]
+    assert module.steady_samples_per_s(records, warmup=2, samples_per_step=8) == 8.0
+    assert module.steady_samples_per_s(records, warmup=0, samples_per_step=8) < 8.0 * 5 / 14 + 1e-6
+
+
+@pytest.mark.slow
+def test_gpu_train_script_runs_a_recipe_on_cpu(tmp_path):
+    """The GPU benchmark's whole path (checkpoint, data, cache, the example recipe via swift sft, metrics), tiny."""
+    module = load_benchmark('gpu_train.py')
+    (result,) = module.main(['--tiny', '--cpu', '--model-types', 'cogvlm2_video_ts', '--steps', '3', '--warmup', '1',
+                             '--clips', '2', '--seconds', '3', '--work-dir', str(tmp_path),
+                             '--markdown', str(tmp_path / 'table.md')])
+    assert result['recipe'] == 'examples/cogvlm2_video/sft_lora.sh' and result['samples_per_s'] > 0
+    assert result['final_loss'] is not None
+    assert list((tmp_path / 'cogvlm2_video_ts_cache').rglob('*.npz'))  # the frames were cached ahead
+    assert '| cogvlm2_video_ts (tiny) | CPU |' in (tmp_path / 'table.md').read_text()

@@ -48,9 +48,12 @@ class CogVLM2VideoProcessor(ProcessorMixin):
         super().__init__(tokenizer)
 
     def preprocess_frames(self, frames: np.ndarray) -> torch.Tensor:
-        """(T, H, W, 3) uint8 → (T, 3, S, S) float32, the reference order: scale, normalise, resize, crop."""
-        video = normalize(frames_to_tensor(frames), CLIP_MEAN, CLIP_STD)
-        return center_crop(short_side_scale(video, self.image_size), self.image_size)
+        """(T, H, W, 3) uint8 → (T, 3, S, S) float32: the reference's scale to [0, 1], normalise, short-side resize
+        (bilinear), centre crop — with the per-channel affine steps applied after the resize, which they commute
+        with (bilinear weights sum to 1), so they run on S x S pixels instead of full frames."""
+        video = frames_to_tensor(frames, scale=False)
+        cropped = center_crop(short_side_scale(video, self.image_size), self.image_size)
+        return normalize(cropped.div_(255.0), CLIP_MEAN, CLIP_STD)
 
     def timestamp_texts(self, timestamps: Sequence[float], mode: str | None = None) -> list[str]:
         """Text after each frame: its ordinal ("0", "1", …) or its time in whole seconds."""
