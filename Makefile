@@ -30,8 +30,11 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# CPU benchmarks (results under bench_output/, summarised in docs/benchmarks.md); GPU ones: see that file.
 bench: install
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/autoload_overhead.py
+	$(PY) benchmarks/sampling.py
+	$(PY) benchmarks/dataloader.py --resize
 
 clean:
 	rm -rf $(VENV) demo_output bench_output build dist *.egg-info

@@ -128,7 +128,10 @@ def bench(model_type: str, args, work: Path) -> list[dict]:
     recipe, zero2_recipe, data_kind = RECIPES[model_type]
     model_dir = build_checkpoint(model_type, work / f'{model_type}_model', args.tiny, args.device)
     cache_dir = work / f'{model_type}_cache'
-    env = {**os.environ, 'MODEL': str(model_dir), 'HF_HUB_OFFLINE': '1', 'SWIFT_VIDEO_CACHE_DIR': str(cache_dir)}
+    # the recipes call `swift`: find it beside this interpreter even when the virtualenv is not activated
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
+    env = {**os.environ, 'PATH': path, 'MODEL': str(model_dir), 'HF_HUB_OFFLINE': '1',
+           'SWIFT_VIDEO_CACHE_DIR': str(cache_dir)}
     extra = ['--max_steps', str(args.steps), '--logging_steps', '1', '--save_strategy', 'no', '--report_to', 'none']
     if data_kind == 'videos':
         dataset = video_rows(work, args.clips, args.seconds)

@@ -29,7 +29,6 @@ import functools
 import importlib.util
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import write_textured_clip  # noqa: E402
+from report import machine, write_report  # noqa: E402
 
 OUT = ROOT / 'bench_output'
 SHARED = ROOT.parent / 'shared' / 'videos'
@@ -248,16 +248,11 @@ def main(argv: list[str] | None = None) -> dict:
         for path in short_clips:
             rows.append(bench_clip(path, 'short', n, max(args.repeats, 5)))
             print(json.dumps(rows[-1]), flush=True)
-    report = {'machine': f'{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}',
-              'date': time.strftime('%Y-%m-%d'), 'clips': args.clips, 'repeats': args.repeats, 'rows': rows,
-              'all_targets_met': all(r['target_met'] for r in rows),
-              'all_identical_to_full_decode': all(r['identical_to_full_decode'] for r in rows),
-              'median_speedup_vs_swift_llava_long': statistics.median(
-                  r['speedup_vs_swift_llava'] for r in rows if r['kind'] == 'long')}
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(report, indent=1))
-    print(json.dumps({k: v for k, v in report.items() if k != 'rows'}))
-    return report
+    return write_report({**machine(), 'clips': args.clips, 'repeats': args.repeats, 'rows': rows,
+                         'all_targets_met': all(r['target_met'] for r in rows),
+                         'all_identical_to_full_decode': all(r['identical_to_full_decode'] for r in rows),
+                         'median_speedup_vs_swift_llava_long': statistics.median(
+                             r['speedup_vs_swift_llava'] for r in rows if r['kind'] == 'long')}, args.output)
 
 
 if __name__ == '__main__':
