@@ -22,6 +22,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from swift_video_ext.common.checkpoint import random_model  # noqa: E402
+
 
 @dataclass
 class Case:
@@ -53,11 +55,7 @@ def pllava_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch
         image_size = 336
     config = PllavaConfig(vision_config=vision, text_config=text, image_token_index=text['vocab_size'] - 1,
                           num_frames=frames, pooling_shape=pooling)
-    with torch.device(device):
-        previous = torch.get_default_dtype()
-        torch.set_default_dtype(dtype)
-        model = PllavaForConditionalGeneration(config)
-        torch.set_default_dtype(previous)
+    model = random_model(PllavaForConditionalGeneration, config, device=device, dtype=dtype)
     tokens = config.tokens_per_video
     text_tokens = 128
     input_ids = torch.randint(3, text['vocab_size'] - 2, (1, tokens + text_tokens), device=device)
@@ -83,11 +81,7 @@ def cogvlm2_video_case(variant: str, tiny: bool, frames: int, device: str, dtype
                                                    'num_heads': 2, 'image_size': 56})
     else:  # the released model's dims (config.json of THUDM/cogvlm2-video-llama3-chat)
         config = CogVLM2VideoConfig()
-    with torch.device(device):
-        previous = torch.get_default_dtype()
-        torch.set_default_dtype(dtype)
-        model = CogVLM2VideoForCausalLM(config)
-        torch.set_default_dtype(previous)
+    model = random_model(CogVLM2VideoForCausalLM, config, device=device, dtype=dtype)
     tokens, text_tokens, answer_tokens = config.tokens_per_frame, 48, 64
     ids, types = [config.bos_token_id], [0]
     for t in range(frames):  # chat layout: vision slots, then one timestamp token
@@ -121,11 +115,7 @@ def minigpt4_video_case(variant: str, tiny: bool, frames: int, device: str, dtyp
         config = MiniGPT4VideoConfig(text_config={'model_type': 'llama', 'vocab_size': 32000, 'hidden_size': 4096,
                                                   'intermediate_size': 11008, 'num_hidden_layers': 32,
                                                   'num_attention_heads': 32, 'max_position_embeddings': 4096})
-    with torch.device(device):
-        previous = torch.get_default_dtype()
-        torch.set_default_dtype(dtype)
-        model = MiniGPT4VideoForConditionalGeneration(config)
-        torch.set_default_dtype(previous)
+    model = random_model(MiniGPT4VideoForConditionalGeneration, config, device=device, dtype=dtype)
     tokens, caption_tokens, answer_tokens = config.tokens_per_frame, 6, 128
     ids = [1]
     for t in range(frames):  # <Img><ImageHere><Cap>{words} per frame
@@ -162,11 +152,7 @@ def gemma4_case(variant: str, tiny: bool, frames: int, device: str, dtype: torch
         config = Gemma4Config.from_dict(json.loads(Path(config_json).read_text()))
     else:
         config = Gemma4Config()
-    with torch.device(device):
-        previous = torch.get_default_dtype()
-        torch.set_default_dtype(dtype)
-        model = Gemma4ForConditionalGeneration(config)
-        torch.set_default_dtype(previous)
+    model = random_model(Gemma4ForConditionalGeneration, config, device=device, dtype=dtype)
     from transformers import AutoProcessor
 
     processor = AutoProcessor.from_pretrained(processor_dir)

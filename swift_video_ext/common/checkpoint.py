@@ -57,18 +57,25 @@ def load_torch_file(path: str | os.PathLike) -> dict:
                          'files are loaded') from None
 
 
-def save_random_model(model_class, config, output_dir: str | os.PathLike, *, device: str = 'cpu',
-                      dtype: torch.dtype = torch.float32, seed: int = 0) -> None:
-    """Instantiate ``model_class(config)`` with random weights, directly in ``dtype`` on ``device``, and save it
-    (safetensors); full-size models are built on the GPU in bf16 so neither host memory nor time is wasted."""
-    torch.manual_seed(seed)
+def random_model(model_class, config, *, device: str = 'cpu', dtype: torch.dtype = torch.float32,
+                 seed: int | None = None) -> torch.nn.Module:
+    """``model_class(config)`` with random weights, created directly in ``dtype`` on ``device`` (no fp32 copy)."""
+    if seed is not None:
+        torch.manual_seed(seed)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:
         with torch.device(device):
-            model = model_class(config)
+            return model_class(config)
     finally:
         torch.set_default_dtype(previous)
+
+
+def save_random_model(model_class, config, output_dir: str | os.PathLike, *, device: str = 'cpu',
+                      dtype: torch.dtype = torch.float32, seed: int = 0) -> None:
+    """Instantiate ``model_class(config)`` with random weights, directly in ``dtype`` on ``device``, and save it
+    (safetensors); full-size models are built on the GPU in bf16 so neither host memory nor time is wasted."""
+    model = random_model(model_class, config, device=device, dtype=dtype, seed=seed)
     model.config.dtype = str(dtype).removeprefix('torch.')
     model.save_pretrained(output_dir)
     del model

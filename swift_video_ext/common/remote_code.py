@@ -1,7 +1,7 @@
 """Keep ms-swift from executing a checkpoint's Python code for architectures we implement natively.
 
-ms-swift's model-info probe (``swift.model.model_meta._get_model_info``) calls
-``AutoConfig.from_pretrained(model_dir, trust_remote_code=True)``. For a checkpoint whose ``config.json`` has an
+ms-swift's model-info probe (``swift.model.model_meta._get_model_info``) calls ``AutoConfig.from_pretrained`` with
+remote code trusted. For a checkpoint whose ``config.json`` has an
 ``auto_map`` (the official CogVLM2-Video repos ship ``configuration_cogvlm.py``) that would import the repo's code.
 This swaps the probe's ``AutoConfig`` for a stand-in that passes ``trust_remote_code=False`` when the checkpoint's
 architecture is one we implement; the probe then falls back to the raw ``config.json`` dict, as it is written to.
