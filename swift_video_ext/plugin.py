@@ -10,12 +10,15 @@ def register_all() -> None:
     if _registered:
         return
     from .common import train_check
+    from .common.remote_code import install_probe_guard
     from .datasets.register import register as register_datasets
+    from .models import MODEL_PACKAGES
     from .models.cogvlm2_video.register import register as register_cogvlm2_video
     from .models.gemma4.register import register as register_gemma4
     from .models.minigpt4_video.register import register as register_minigpt4_video
     from .models.pllava.register import register as register_pllava
 
+    install_probe_guard(model_types=tuple(MODEL_PACKAGES))
     register_pllava()
     register_cogvlm2_video()
     register_minigpt4_video()

@@ -1,36 +1,55 @@
-"""Keep ms-swift from executing a checkpoint's Python code for architectures we implement natively.
+"""No code from a model folder ever runs for our model types, whatever its ``config.json`` says.
 
 ms-swift's model-info probe (``swift.model.model_meta._get_model_info``) calls ``AutoConfig.from_pretrained`` with
-remote code trusted. For a checkpoint whose ``config.json`` has an
-``auto_map`` (the official CogVLM2-Video repos ship ``configuration_cogvlm.py``) that would import the repo's code.
-This swaps the probe's ``AutoConfig`` for a stand-in that passes ``trust_remote_code=False`` when the checkpoint's
-architecture is one we implement; the probe then falls back to the raw ``config.json`` dict, as it is written to.
+remote code trusted, before any loader of ours runs. A folder with an ``auto_map`` (the official CogVLM2-Video repos
+ship ``configuration_cogvlm.py``; anyone can add one to a PLLaVA folder) would have its Python imported there.
+:func:`install_probe_guard` wraps the probe so that it passes ``trust_remote_code=False`` when the run's model type is
+one of ours (``--model_type``, or the folder's ``args.json``), or the folder's architecture is one we implement; the
+probe then reads the plain ``config.json`` dict (as it does on any failure). Our loaders, tokenizers and processors
+never trust remote code either (``default_trust_remote_code = False``, ``trust_remote_code=False``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from contextlib import contextmanager
 
 _native_architectures: set[str] = set()
+_guarded_model_types: set[str] = set()
+_MARK = '_swift_video_ext_no_remote_code'
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
 
 
 def _architectures(model_dir) -> set[str]:
-    try:
-        with open(os.path.join(os.fspath(model_dir), 'config.json'), encoding='utf-8') as f:
-            return set(json.load(f).get('architectures') or [])
-    except (OSError, ValueError, TypeError):
-        return set()
+    return set(_read_json(os.path.join(os.fspath(model_dir), 'config.json')).get('architectures') or [])
+
+
+def is_guarded(model_dir, model_type: str | None) -> bool:
+    """True when loading ``model_dir`` as ``model_type`` must not run the folder's code."""
+    if model_type is None:
+        model_type = _read_json(os.path.join(os.fspath(model_dir), 'args.json')).get('model_type')
+    return model_type in _guarded_model_types or bool(_architectures(model_dir) & _native_architectures)
 
 
 class NoRemoteCodeAutoConfig:
-    """``AutoConfig`` for ms-swift's probe: never trusts remote code for natively implemented architectures."""
+    """``AutoConfig`` as the probe sees it while a guarded folder is probed: remote code is never trusted."""
 
     def __init__(self, auto_config):
         self._auto_config = auto_config
+        self.guarded = False
 
     def from_pretrained(self, model_dir, *args, trust_remote_code=None, **kwargs):
-        if _architectures(model_dir) & _native_architectures:
+        if self.guarded or _architectures(model_dir) & _native_architectures:
             trust_remote_code = False
         return self._auto_config.from_pretrained(model_dir, *args, trust_remote_code=trust_remote_code, **kwargs)
 
@@ -38,10 +57,37 @@ class NoRemoteCodeAutoConfig:
         return getattr(self._auto_config, name)
 
 
-def never_trust_remote_code_for(*architectures: str) -> None:
-    """Install the stand-in (once) and add ``architectures`` to the natively implemented set."""
+@contextmanager
+def _guarding(stand_in: NoRemoteCodeAutoConfig, active: bool):
+    previous, stand_in.guarded = stand_in.guarded, active
+    try:
+        yield
+    finally:
+        stand_in.guarded = previous
+
+
+def install_probe_guard(*, model_types: tuple[str, ...] = (), architectures: tuple[str, ...] = ()) -> None:
+    """Guard ms-swift's probe (once) for these model types and architectures."""
     from swift.model import model_meta
 
+    _guarded_model_types.update(model_types)
     _native_architectures.update(architectures)
     if not isinstance(model_meta.AutoConfig, NoRemoteCodeAutoConfig):
         model_meta.AutoConfig = NoRemoteCodeAutoConfig(model_meta.AutoConfig)
+    probe = model_meta._get_model_info
+    if getattr(probe, _MARK, False):
+        return
+    stand_in = model_meta.AutoConfig
+
+    @functools.wraps(probe)
+    def guarded_probe(model_dir, model_type, *args, **kwargs):
+        with _guarding(stand_in, is_guarded(model_dir, model_type)):
+            return probe(model_dir, model_type, *args, **kwargs)
+
+    setattr(guarded_probe, _MARK, True)
+    model_meta._get_model_info = guarded_probe
+
+
+def never_trust_remote_code_for(*architectures: str) -> None:
+    """Guard the probe for folders whose ``config.json`` names one of ``architectures``."""
+    install_probe_guard(architectures=architectures)

@@ -7,11 +7,14 @@ whose ``token_type_ids`` are 1. The language model is Llama-3 under CogVLM's nam
 ``mlp.language_mlp.*``; the video checkpoints have no visual experts, so every token uses these weights.
 
 Positions follow CogVLM: a frame's boi, its patches (all sharing one position), its eoi and its timestamp token
-take four consecutive positions; text advances by one per token. Generation keeps a per-sample offset
-(``rope_deltas``) so cached decoding continues from the prompt's last position.
-"""
+take four consecutive positions; text advances by one per token. They are rebuilt from ``token_type_ids`` whenever
+the caller gives none, in every path: a forward, ``generate()`` (prefill positions from the token types, then +1 per
+new token, as the official model rebuilds them at every step) and ms-swift's batches (the templates pass them).
 
-from __future__ import annotations
+Rotary frequencies: each attention layer holds ``rotary_emb.inv_freq`` as the official checkpoint stores it (the
+stored tensor is used as loaded, bf16-rounded values included; checkpoints without it get the exact frequencies);
+angles are computed in that tensor's dtype, as the official ``pos_idx_in_fp32=False`` does.
+"""
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +27,8 @@ from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.models.llama.modeling_llama import LlamaRMSNorm, apply_rotary_pos_emb, eager_attention_forward
+from transformers.utils import can_return_tuple
+from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_cogvlm2_video import CogVLM2VideoConfig, CogVLM2VideoVisionConfig
 
@@ -163,19 +168,29 @@ class EVA2CLIPModel(nn.Module):
 
 # --------------------------------------------------------------------------------------------- language: Llama-3
 class CogVLMRotaryEmbedding(nn.Module):
-    """Rotate-half RoPE with base ``rope_theta`` (500000); angles in float32."""
+    """Rotate-half RoPE with base ``rope_theta`` (500000).
+
+    ``inv_freq`` (head_dim / 2,) is a saved buffer, so the official checkpoint's per-layer tensors load into it
+    unchanged; angles are ``position · inv_freq`` in ``inv_freq``'s dtype (the official ``pos_idx_in_fp32=False``).
+    """
 
     def __init__(self, config: CogVLM2VideoConfig):
         super().__init__()
-        dim = config.head_dim
-        inv_freq = 1.0 / (config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim))
-        self.register_buffer('inv_freq', inv_freq, persistent=False)
+        self.register_buffer('inv_freq', exact_inv_freq(config), persistent=True)
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor, position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        freqs = position_ids[..., None].float() * self.inv_freq.to(x.device)
+        """(B, L) positions → cos, sin of shape (B, L, head_dim) in ``x``'s dtype."""
+        inv_freq = self.inv_freq.to(x.device)
+        freqs = position_ids[..., None].to(inv_freq.dtype) * inv_freq
         angles = torch.cat([freqs, freqs], dim=-1)
         return angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+
+
+def exact_inv_freq(config: CogVLM2VideoConfig) -> torch.Tensor:
+    """``1 / theta^(2i / head_dim)`` in float32, (head_dim / 2,)."""
+    dim = config.head_dim
+    return 1.0 / (config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim))
 
 
 class LanguageMLP(nn.Module):
@@ -217,8 +232,9 @@ class CogVLMAttention(nn.Module):
         qkv_size = (self.num_heads + 2 * self.num_key_value_heads) * self.head_dim
         self.language_expert_query_key_value = nn.Linear(config.hidden_size, qkv_size, bias=False)
         self.language_expert_dense = nn.Linear(config.hidden_size, config.hidden_size, bias=False)
+        self.rotary_emb = CogVLMRotaryEmbedding(config)
 
-    def forward(self, hidden_states, position_embeddings, attention_mask=None, past_key_values=None, **kwargs):
+    def forward(self, hidden_states, position_ids, attention_mask=None, past_key_values=None, **kwargs):
         batch, length, _ = hidden_states.shape
         qkv = self.language_expert_query_key_value(hidden_states)
         q_size, kv_size = self.num_heads * self.head_dim, self.num_key_value_heads * self.head_dim
@@ -226,7 +242,7 @@ class CogVLMAttention(nn.Module):
         query = query.view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
         key = key.view(batch, length, self.num_key_value_heads, self.head_dim).transpose(1, 2)
         value = value.view(batch, length, self.num_key_value_heads, self.head_dim).transpose(1, 2)
-        cos, sin = position_embeddings
+        cos, sin = self.rotary_emb(value, position_ids)
         query, key = apply_rotary_pos_emb(query, key, cos, sin)
         if past_key_values is not None:
             key, value = past_key_values.update(key, value, self.layer_idx)
@@ -244,8 +260,8 @@ class CogVLMDecoderLayer(GradientCheckpointingLayer):
         self.post_attention_layernorm = LlamaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.mlp = CogVLMMLP(config)
 
-    def forward(self, hidden_states, position_embeddings, attention_mask=None, past_key_values=None, **kwargs):
-        attended, _ = self.self_attn(self.input_layernorm(hidden_states), position_embeddings, attention_mask,
+    def forward(self, hidden_states, position_ids, attention_mask=None, past_key_values=None, **kwargs):
+        attended, _ = self.self_attn(self.input_layernorm(hidden_states), position_ids, attention_mask,
                                      past_key_values, **kwargs)
         hidden_states = hidden_states + attended
         return hidden_states + self.mlp(self.post_attention_layernorm(hidden_states))
@@ -258,9 +274,11 @@ class CogVLM2VideoPreTrainedModel(PreTrainedModel):
     supports_gradient_checkpointing = True
     _no_split_modules = ['CogVLMDecoderLayer', 'EVA2CLIPTransformerLayer']
     _skip_keys_device_placement = ['past_key_values']
-    _keys_to_ignore_on_load_unexpected = [r'rotary_emb\.inv_freq']  # stored per layer by the official checkpoint
+    _keys_to_ignore_on_load_missing = [r'rotary_emb\.inv_freq']  # absent from older exports: exact values then
     _supports_sdpa = True
+    _supports_eager = True
     _supports_attention_backend = True
+    _can_record_outputs = {'hidden_states': CogVLMDecoderLayer, 'attentions': CogVLMAttention}
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -281,8 +299,7 @@ class CogVLM2VideoPreTrainedModel(PreTrainedModel):
             nn.init.normal_(module.boi, std=std)
             nn.init.normal_(module.eoi, std=std)
         elif isinstance(module, CogVLMRotaryEmbedding):
-            dim = self.config.head_dim
-            module.inv_freq.copy_(1.0 / (self.config.rope_theta ** (torch.arange(0, dim, 2).float() / dim)))
+            module.inv_freq.copy_(exact_inv_freq(self.config))
 
 
 class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
@@ -292,7 +309,6 @@ class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
         self.layers = nn.ModuleList([CogVLMDecoderLayer(config, i) for i in range(config.num_hidden_layers)])
         self.norm = LlamaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
         self.vision = EVA2CLIPModel(config)
-        self.rotary_emb = CogVLMRotaryEmbedding(config)
         self.rope_deltas: torch.Tensor | None = None
         self.post_init()
 
@@ -308,16 +324,20 @@ class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
         return self.vision(pixel_values.to(vision_dtype)).flatten(0, 1)
 
     def positions(self, token_type_ids, attention_mask, past_length: int, length: int, device) -> torch.Tensor:
-        if past_length == 0:  # prefill: CogVLM positions, and the offset cached decoding continues from
+        """Positions when the caller gives none: CogVLM's for a prompt; after a prompt, its last position + 1 per
+        token (``rope_deltas`` holds each sample's offset, for hand-written decoding loops)."""
+        if past_length == 0:
             position_ids = build_position_ids(token_type_ids, attention_mask)
             self.rope_deltas = position_ids.max(dim=-1, keepdim=True).values + 1 - token_type_ids.shape[1]
             return position_ids
         steps = torch.arange(past_length, past_length + length, device=device).unsqueeze(0)
         return steps + (self.rope_deltas.to(device) if self.rope_deltas is not None else 0)
 
+    @capture_outputs
     def forward(self, input_ids=None, token_type_ids=None, pixel_values=None, attention_mask=None,
                 position_ids=None, past_key_values: Cache | None = None, inputs_embeds=None, use_cache=None,
                 **kwargs) -> BaseModelOutputWithPast:
+        """``token_type_ids`` (B, L): 1 marks the vision slots ``pixel_values`` (ΣT, 3, S, S) fill, frame-major."""
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError('pass exactly one of input_ids or inputs_embeds')
         if inputs_embeds is None:
@@ -337,17 +357,17 @@ class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
         if use_cache is None:
             use_cache = self.config.use_cache and not self.training
         if use_cache and past_key_values is None:
-            past_key_values = DynamicCache()
+            past_key_values = DynamicCache(config=self.config)
         past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
         if position_ids is None:
             position_ids = self.positions(token_type_ids, attention_mask, past_length, length, inputs_embeds.device)
         mask = create_causal_mask(config=self.config, inputs_embeds=inputs_embeds, attention_mask=attention_mask,
                                   past_key_values=past_key_values, position_ids=None)
-        position_embeddings = self.rotary_emb(inputs_embeds, position_ids)
         hidden_states = inputs_embeds
         for layer in self.layers:
-            hidden_states = layer(hidden_states, position_embeddings, mask, past_key_values, **kwargs)
-        return BaseModelOutputWithPast(last_hidden_state=self.norm(hidden_states), past_key_values=past_key_values)
+            hidden_states = layer(hidden_states, position_ids, mask, past_key_values, **kwargs)
+        return BaseModelOutputWithPast(last_hidden_state=self.norm(hidden_states),
+                                       past_key_values=past_key_values if use_cache else None)
 
 
 class CogVLM2VideoForCausalLM(CogVLM2VideoPreTrainedModel, GenerationMixin):
@@ -371,20 +391,36 @@ class CogVLM2VideoForCausalLM(CogVLM2VideoPreTrainedModel, GenerationMixin):
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head = value
 
+    @can_return_tuple
     def forward(self, input_ids=None, token_type_ids=None, pixel_values=None, attention_mask=None,
                 position_ids=None, past_key_values=None, inputs_embeds=None, labels=None, use_cache=None,
                 logits_to_keep=0, **kwargs) -> CausalLMOutputWithPast:
-        """``token_type_ids`` (B, L): 1 marks the vision slots ``pixel_values`` (ΣT, 3, S, S) fill, frame-major."""
+        """``token_type_ids`` (B, L): 1 marks the vision slots ``pixel_values`` (ΣT, 3, S, S) fill, frame-major;
+        ``position_ids`` (B, L) default to CogVLM's (see :func:`build_position_ids`)."""
         outputs = self.model(input_ids=input_ids, token_type_ids=token_type_ids, pixel_values=pixel_values,
                              attention_mask=attention_mask, position_ids=position_ids, past_key_values=past_key_values,
-                             inputs_embeds=inputs_embeds, use_cache=use_cache, **kwargs)
+                             inputs_embeds=inputs_embeds, use_cache=use_cache, return_dict=True, **kwargs)
         hidden_states = outputs.last_hidden_state
         keep = slice(-logits_to_keep, None) if isinstance(logits_to_keep, int) else logits_to_keep
         logits = self.lm_head(hidden_states[:, keep, :])
         loss = None
         if labels is not None:
             loss = self.loss_function(logits=logits, labels=labels, vocab_size=self.config.vocab_size, **kwargs)
-        return CausalLMOutputWithPast(loss=loss, logits=logits, past_key_values=outputs.past_key_values)
+        return CausalLMOutputWithPast(loss=loss, logits=logits, past_key_values=outputs.past_key_values,
+                                      hidden_states=outputs.hidden_states, attentions=outputs.attentions)
+
+    def _prepare_attention_mask_for_generation(self, inputs_tensor, generation_config, model_kwargs):
+        """No mask given: every token is real. The vision slots hold the pad id (the official layout), so padding
+        cannot be inferred from ids; batches with padding pass their mask (ms-swift always does)."""
+        return torch.ones(inputs_tensor.shape[:2], dtype=torch.long, device=inputs_tensor.device)
+
+    def _prepare_position_ids_for_generation(self, inputs_tensor, model_kwargs):
+        """``generate()``'s prefill positions: CogVLM's, from ``token_type_ids`` and the attention mask (each new
+        token then advances by one, which is what the official model's per-step rebuild amounts to)."""
+        token_type_ids = model_kwargs.get('token_type_ids')
+        if token_type_ids is None:
+            return super()._prepare_position_ids_for_generation(inputs_tensor, model_kwargs)
+        return build_position_ids(token_type_ids, model_kwargs.get('attention_mask'))
 
 
 __all__ = ['CogVLM2VideoForCausalLM', 'CogVLM2VideoModel', 'build_position_ids']

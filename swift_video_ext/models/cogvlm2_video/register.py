@@ -6,7 +6,7 @@ from swift.model import Model, ModelGroup, ModelLoader, ModelMeta, MultiModelKey
 from swift.template import register_template
 from transformers import AutoTokenizer
 
-from ...common.remote_code import never_trust_remote_code_for
+from ...common.remote_code import install_probe_guard
 from .configuration_cogvlm2_video import CogVLM2VideoConfig
 from .convert_cogvlm2_video import native_config_dict, read_config_dict
 from .modeling_cogvlm2_video import CogVLM2VideoForCausalLM
@@ -26,7 +26,7 @@ class CogVLM2VideoLoader(ModelLoader):
         return CogVLM2VideoConfig.from_dict(native_config_dict(read_config_dict(model_dir)))
 
     def get_processor(self, model_dir: str, config: CogVLM2VideoConfig) -> CogVLM2VideoProcessor:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
         if tokenizer.pad_token_id is None:  # the Llama-3 tokenizer has none; CogVLM uses reserved token 0
             tokenizer.pad_token = tokenizer.convert_ids_to_tokens(config.pad_token_id)
         vision = config.vision_config
@@ -38,7 +38,7 @@ class CogVLM2VideoLoader(ModelLoader):
 
 
 def register() -> None:
-    never_trust_remote_code_for(OFFICIAL_ARCHITECTURE, 'CogVLM2VideoForCausalLM')
+    install_probe_guard(model_types=(MODEL_TYPE,), architectures=(OFFICIAL_ARCHITECTURE, 'CogVLM2VideoForCausalLM'))
     for meta in template_metas():
         register_template(meta, exist_ok=True)
     register_model_arch(MultiModelKeys(

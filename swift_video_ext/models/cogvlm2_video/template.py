@@ -12,11 +12,13 @@ import os
 from typing import Any
 
 import numpy as np
+import torch
 from swift.template import MaxLengthError, TemplateMeta
 from swift.template.template_inputs import StdTemplateInputs
 
 from ...common.template import VideoTemplate
 from ...video.settings import VideoSampling
+from .modeling_cogvlm2_video import build_position_ids
 from .processing_cogvlm2_video import TIMESTAMP_MODES, VIDEO_SAMPLING, VIDEO_SAMPLING_BASE
 
 TEMPLATE_CHAT, TEMPLATE_BASE = 'cogvlm2_video_chat', 'cogvlm2_video_base'
@@ -80,14 +82,29 @@ class CogVLM2VideoTemplate(VideoTemplate):
         if self.max_length is not None and len(built['input_ids']) > self.max_length:
             raise MaxLengthError(f'{len(built["input_ids"])} tokens ({len(timestamps)} frames) exceed max_length '
                                  f'{self.max_length}; lower NUM_FRAMES or raise --max_length')
+        token_types = built['token_type_ids']
         encoded = {'input_ids': built['input_ids'], 'labels': built['labels'], 'loss_scale': None,
-                   'token_type_ids': built['token_type_ids']}
+                   'token_type_ids': token_types,
+                   'position_ids': build_position_ids(torch.tensor([token_types]))[0].tolist()}
         if frames is not None:
             encoded['pixel_values'] = processor.preprocess_frames(frames).to(self.model_info.torch_dtype)
         return encoded
 
     def visual_token_mask(self, encoded: dict) -> list[bool]:
         return [kind == 1 for kind in encoded['token_type_ids']]
+
+    def _data_collator(self, batch: list[dict[str, Any]], *, padding_to: int | None = None) -> dict[str, Any]:
+        """ms-swift's collator, except that left-padded training batches keep each row's CogVLM positions (ms-swift
+        replaces them with ``arange`` there)."""
+        res = super()._data_collator(batch, padding_to=padding_to)
+        rows = [b.get('position_ids') for b in batch]
+        if self.padding_free or 'position_ids' not in res or any(r is None for r in rows):
+            return res
+        length = res['position_ids'].shape[-1]
+        left = (self.padding_side if self.is_training else 'left') == 'left'
+        padded = [[0] * (length - len(r)) + list(r) if left else list(r) + [0] * (length - len(r)) for r in rows]
+        res['position_ids'] = torch.tensor(padded, dtype=torch.long)
+        return res
 
 
 class CogVLM2VideoBaseTemplate(CogVLM2VideoTemplate):

@@ -172,7 +172,7 @@ def convert_checkpoint(ckpt_path: str | Path, eva_path: str | Path, llm_dir: str
     lora_r, lora_alpha = lora_r or saved_r or 64, lora_alpha or saved_alpha or 16
     eva = load_torch_file(eva_path)
     eva = eva.get('model', eva) if 'cls_token' not in eva else eva
-    tokenizer = AutoTokenizer.from_pretrained(llm_dir)
+    tokenizer = AutoTokenizer.from_pretrained(llm_dir, trust_remote_code=False)
     config = build_config(eva, llm_dir, depth=eva_layers, heads=eva_heads, image_token_id=tokenizer.unk_token_id,
                           family=family)
     with torch.device('meta'):

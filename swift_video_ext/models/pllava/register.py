@@ -40,8 +40,8 @@ class PllavaLoader(ModelLoader):
         return PllavaConfig.from_dict(config)
 
     def get_processor(self, model_dir: str, config: PllavaConfig) -> PllavaProcessor:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        image_processor = AutoImageProcessor.from_pretrained(model_dir)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
+        image_processor = AutoImageProcessor.from_pretrained(model_dir, trust_remote_code=False)
         processor = PllavaProcessor(image_processor, tokenizer, num_frames=config.num_frames,
                                     pooling_shape=config.pooling_shape)
         check_image_token(config, processor, model_dir)

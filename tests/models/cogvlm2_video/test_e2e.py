@@ -1,5 +1,7 @@
 """CogVLM2-Video end to end: swift sft (LoRA) → infer → export --merge_lora → infer merged, seed-format jsonl."""
 
+import json
+
 import pytest
 
 from swift_video_ext.video.synthetic import write_counter_clip
@@ -73,3 +75,73 @@ def test_merged_logits_equal_adapter_logits(run_dir):
     diff = merged_vs_adapter_max_diff(CogVLM2VideoForCausalLM, run_dir['model'], run_dir['checkpoint'],
                                       run_dir['merged'], rows)
     assert diff <= 1e-4
+
+
+def greedy_by_full_recomputation(model, template, row: dict, steps: int, plain_positions: bool = False) -> str:
+    """The reference decode: every token from a full forward of the sequence so far, no cache. With
+    ``plain_positions`` the positions are ``arange`` (what cached ``generate()`` used before CogVLM positions)."""
+    import torch
+
+    encoded = template.encode(row)
+    ids = torch.tensor([encoded['input_ids']])
+    types = torch.tensor([encoded['token_type_ids']])
+    eos = template.processor.tokenizer.eos_token_id
+    generated: list[int] = []
+    with torch.no_grad():
+        for _ in range(steps):
+            sequence = torch.cat([ids, torch.tensor([generated], dtype=torch.long)], 1)
+            all_types = torch.cat([types, torch.zeros(1, len(generated), dtype=torch.long)], 1)
+            positions = torch.arange(sequence.shape[1]).unsqueeze(0) if plain_positions else None
+            logits = model(input_ids=sequence, token_type_ids=all_types, pixel_values=encoded['pixel_values'],
+                           position_ids=positions, use_cache=False).logits
+            token = int(logits[0, -1].argmax())
+            if token == eos:
+                break
+            generated.append(token)
+    return template.decode_generate_ids(generated)
+
+
+def sharp_tiny_checkpoint(path):
+    """A tiny checkpoint whose weights are scaled up x10, so that its greedy tokens depend on the positions."""
+    import torch
+
+    from swift_video_ext.models.cogvlm2_video import CogVLM2VideoForCausalLM
+    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
+
+    model_dir = build_tiny(path)
+    model = CogVLM2VideoForCausalLM.from_pretrained(model_dir)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() >= 2:
+                parameter.mul_(10.0)
+    model.save_pretrained(model_dir)
+    return model_dir
+
+
+def test_swift_infer_tokens_equal_greedy_recomputation(run_dir, tmp_path):
+    """`swift infer` (cached generate, batched with left padding) decodes exactly as a full recomputation with
+    CogVLM positions; with plain arange positions the same checkpoint decodes differently (the old bug)."""
+    import torch
+    from swift.model import get_model_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    model_dir = sharp_tiny_checkpoint(tmp_path / 'sharp')
+    rows = [{'messages': [{'role': 'user', 'content': row['query']}], 'videos': row['videos']}
+            for row in run_dir['rows']]
+    dataset = write_jsonl(tmp_path / 'prompts.jsonl', [{**r, 'messages': r['messages'] + [
+        {'role': 'assistant', 'content': 'x'}]} for r in rows])
+    result_path = tmp_path / 'result.jsonl'
+    run(['swift', 'infer', '--model', str(model_dir), '--model_type', 'cogvlm2_video_ts',
+         '--val_dataset', str(dataset), '--max_new_tokens', '8', '--temperature', '0', '--max_batch_size', '2',
+         '--torch_dtype', 'float32', '--result_path', str(result_path)])
+    responses = [json.loads(line)['response'] for line in result_path.read_text().splitlines()]
+    model, processor = get_model_processor(str(model_dir), model_type='cogvlm2_video_ts',
+                                           torch_dtype=torch.float32)
+    template = get_template(processor)
+    template.set_mode('transformers')
+    expected = [greedy_by_full_recomputation(model.eval(), template, row, 8) for row in rows]
+    assert responses == expected
+    plain = [greedy_by_full_recomputation(model, template, row, 8, plain_positions=True) for row in rows]
+    assert all(p != e for p, e in zip(plain, expected, strict=True))

@@ -21,7 +21,7 @@ def tiny_model(seed=0) -> CogVLM2VideoForCausalLM:
 
 
 def official_tensor_shapes() -> dict[str, tuple]:
-    """The official checkpoint's tensor names and shapes (research notes §3.2), rotary inv_freq excluded."""
+    """The official checkpoint's tensor names and shapes (research notes §3.2), per-layer rotary inv_freq included."""
     shapes = {'model.embed_tokens.weight': (128256, 4096), 'model.norm.weight': (4096,),
               'lm_head.weight': (128256, 4096)}
     for i in range(32):
@@ -31,7 +31,8 @@ def official_tensor_shapes() -> dict[str, tuple]:
                        p + 'self_attn.language_expert_dense.weight': (4096, 4096),
                        p + 'mlp.language_mlp.gate_proj.weight': (14336, 4096),
                        p + 'mlp.language_mlp.up_proj.weight': (14336, 4096),
-                       p + 'mlp.language_mlp.down_proj.weight': (4096, 14336)})
+                       p + 'mlp.language_mlp.down_proj.weight': (4096, 14336),
+                       p + 'self_attn.rotary_emb.inv_freq': (64,)})
     v = 'model.vision.'
     shapes.update({v + 'patch_embedding.proj.weight': (1792, 3, 14, 14), v + 'patch_embedding.proj.bias': (1792,),
                    v + 'patch_embedding.cls_embedding': (1, 1792),
@@ -58,7 +59,7 @@ def test_full_size_meta_model_has_exactly_the_official_tensor_set():
         model = CogVLM2VideoForCausalLM(CogVLM2VideoConfig())
     got = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     expected = official_tensor_shapes()
-    assert len(expected) == 227 + 770
+    assert len(expected) == 227 + 770 + 32  # LLM, vision, one inv_freq per layer: the official 1029
     assert got == expected
     assert model.config.tokens_per_frame == 66
 
@@ -147,7 +148,7 @@ def test_language_model_equals_llama_with_split_qkv():
                                          max_position_embeddings=512)).eval()
     state = {}
     for key, value in model.state_dict().items():
-        if key.startswith('model.vision.'):
+        if key.startswith('model.vision.') or key.endswith('rotary_emb.inv_freq'):
             continue
         if 'language_expert_query_key_value' in key:
             q, k, v = value.split([64, 32, 32])

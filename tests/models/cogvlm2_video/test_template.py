@@ -28,7 +28,8 @@ def clip(tmp_path_factory):
 
 def official_directory(tiny_dir, out_dir):
     """The tiny checkpoint in the official repo's shape: config.json without model_type, auto_map, remote .py
-    files (which would leave a marker file if ever imported), per-layer rotary inv_freq tensors."""
+    files (which would leave a marker file if ever imported), per-layer rotary inv_freq tensors stored in bf16 as
+    the released checkpoints have them."""
     shutil.copytree(tiny_dir, out_dir)
     config = json.loads((out_dir / 'config.json').read_text())
     for key in ('model_type', 'transformers_version', 'dtype'):
@@ -43,7 +44,8 @@ def official_directory(tiny_dir, out_dir):
     (out_dir / 'modeling_cogvlm.py').write_text(bomb)
     state = load_file(str(out_dir / 'model.safetensors'))
     for i in range(config['num_hidden_layers']):
-        state[f'model.layers.{i}.self_attn.rotary_emb.inv_freq'] = torch.ones(8)
+        key = f'model.layers.{i}.self_attn.rotary_emb.inv_freq'
+        state[key] = state[key].to(torch.bfloat16)
     save_file(state, str(out_dir / 'model.safetensors'))
     return out_dir
 
@@ -58,9 +60,13 @@ def test_official_directory_loads_unchanged_without_remote_code(tiny_cogvlm, tmp
                                            torch_dtype=torch.float32)
     assert not (model_dir / MARKER).exists()
     reference = load_file(str(tiny_cogvlm / 'model.safetensors'))
+    stored = load_file(str(model_dir / 'model.safetensors'))
     loaded = model.state_dict()
-    assert set(loaded) == set(reference)
-    assert all(torch.equal(loaded[k], v) for k, v in reference.items())
+    assert set(loaded) == set(reference) == set(stored)
+    for key, value in stored.items():  # as stored, the bf16-rounded rotary frequencies included (the official's)
+        assert torch.equal(loaded[key], value.to(loaded[key].dtype)), key
+    inv_freq = loaded['model.layers.0.self_attn.rotary_emb.inv_freq']
+    assert not torch.equal(inv_freq, reference['model.layers.0.self_attn.rotary_emb.inv_freq'])
     assert processor.tokens_per_frame == 6 and processor.tokenizer.pad_token_id == model.config.pad_token_id
 
 
@@ -136,3 +142,29 @@ def test_two_videos_is_a_clear_error(tiny_cogvlm, clip):
     with pytest.raises(ValueError, match='one video per sample'):
         template.encode({'messages': [{'role': 'user', 'content': '<video><video>Q'},
                                       {'role': 'assistant', 'content': 'A'}], 'videos': [str(clip), str(clip)]})
+
+
+def cogvlm_positions_of(token_types: list[int]) -> list[int]:
+    from swift_video_ext.models.cogvlm2_video import build_position_ids
+
+    return build_position_ids(torch.tensor([token_types]))[0].tolist()
+
+
+@pytest.mark.parametrize('mode,padding_side', [('train', 'right'), ('train', 'left'), ('transformers', 'left')])
+def test_batches_carry_cogvlm_positions_in_every_padding(tiny_cogvlm, clip, tmp_path, mode, padding_side):
+    """ms-swift's collator writes ``arange`` positions into left-padded training batches; ours keeps CogVLM's."""
+    short = write_counter_clip(tmp_path / 'short.mp4', num_frames=30, fps=10)  # 3 s: 4 frames, not 6
+    template = make_template(tiny_cogvlm, mode=mode)
+    template.padding_side = padding_side
+    rows = [{'messages': [{'role': 'user', 'content': '<video>What happens?'},
+                          {'role': 'assistant', 'content': 'Colours.'}], 'videos': [str(video)]}
+            for video in (clip, short)]
+    encoded = [template.encode(row) for row in rows]
+    batch = template.data_collator(encoded)
+    length = batch['input_ids'].shape[1]
+    for row, enc in enumerate(encoded):
+        real = len(enc['input_ids'])
+        span = slice(length - real, length) if padding_side == 'left' else slice(0, real)
+        assert batch['position_ids'][row, span].tolist() == cogvlm_positions_of(enc['token_type_ids'])
+        assert batch['attention_mask'][row, span].all() and int(batch['attention_mask'][row].sum()) == real
+    assert batch['position_ids'][0].tolist() != list(range(length))
