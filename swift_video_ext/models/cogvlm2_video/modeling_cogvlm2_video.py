@@ -30,6 +30,7 @@ from transformers.models.llama.modeling_llama import LlamaRMSNorm, apply_rotary_
 from transformers.utils import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
+from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
 from .configuration_cogvlm2_video import CogVLM2VideoConfig, CogVLM2VideoVisionConfig
 
 LANGUAGE_TOKEN_TYPE, VISION_TOKEN_TYPE = 0, 1
@@ -370,7 +371,7 @@ class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
                                        past_key_values=past_key_values if use_cache else None)
 
 
-class CogVLM2VideoForCausalLM(CogVLM2VideoPreTrainedModel, GenerationMixin):
+class CogVLM2VideoForCausalLM(FlatFramesGenerationMixin, CogVLM2VideoPreTrainedModel, GenerationMixin):
     _tied_weights_keys: dict = {}
 
     def __init__(self, config: CogVLM2VideoConfig):
@@ -408,6 +409,13 @@ class CogVLM2VideoForCausalLM(CogVLM2VideoPreTrainedModel, GenerationMixin):
             loss = self.loss_function(logits=logits, labels=labels, vocab_size=self.config.vocab_size, **kwargs)
         return CausalLMOutputWithPast(loss=loss, logits=logits, past_key_values=outputs.past_key_values,
                                       hidden_states=outputs.hidden_states, attentions=outputs.attentions)
+
+    def flat_media_blocks(self, input_ids: torch.Tensor, model_kwargs: dict) -> dict[str, list[int]]:
+        """Frames per sample from its vision slots."""
+        token_type_ids = model_kwargs.get('token_type_ids')
+        if token_type_ids is None:
+            return {}
+        return {'pixel_values': per_sample_counts(token_type_ids == VISION_TOKEN_TYPE, self.config.tokens_per_frame)}
 
     def _prepare_attention_mask_for_generation(self, inputs_tensor, generation_config, model_kwargs):
         """No mask given: every token is real. The vision slots hold the pad id (the official layout), so padding

@@ -7,13 +7,13 @@ concatenation of raster-order patches 4j .. 4j+3 (a 1x4 horizontal strip, *not* 
 each to the LLM width; the 64 embeddings of a frame fill that frame's 64 ``image_token_id`` slots in the prompt.
 """
 
-from __future__ import annotations
-
 import torch
 from torch import nn
 from transformers import AutoModelForCausalLM, GenerationMixin, PreTrainedModel
+from transformers.modeling_outputs import BaseModelOutputWithPooling
 from transformers.models.blip_2.modeling_blip_2 import Blip2Encoder, Blip2VisionEmbeddings
 
+from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
 from .configuration_minigpt4_video import MiniGPT4VideoConfig
 
 
@@ -41,7 +41,7 @@ class EvaVisionTransformer(nn.Module):
 class MiniGPT4VideoPreTrainedModel(PreTrainedModel):
     config: MiniGPT4VideoConfig
     config_class = MiniGPT4VideoConfig
-    base_model_prefix = ''
+    base_model_prefix = 'language_model'
     supports_gradient_checkpointing = True
     _no_split_modules = ['Blip2EncoderLayer', 'LlamaDecoderLayer', 'MistralDecoderLayer']
     _skip_keys_device_placement = ['past_key_values']
@@ -63,7 +63,7 @@ class MiniGPT4VideoPreTrainedModel(PreTrainedModel):
             nn.init.zeros_(module.bias)
 
 
-class MiniGPT4VideoForConditionalGeneration(MiniGPT4VideoPreTrainedModel, GenerationMixin):
+class MiniGPT4VideoForConditionalGeneration(FlatFramesGenerationMixin, MiniGPT4VideoPreTrainedModel, GenerationMixin):
     _tied_weights_keys: dict = {}
 
     def __init__(self, config: MiniGPT4VideoConfig):
@@ -83,7 +83,18 @@ class MiniGPT4VideoForConditionalGeneration(MiniGPT4VideoPreTrainedModel, Genera
     def get_output_embeddings(self) -> nn.Module:
         return self.language_model.get_output_embeddings()
 
-    def get_video_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def set_output_embeddings(self, value: nn.Module) -> None:
+        self.language_model.set_output_embeddings(value)
+
+    def flat_media_blocks(self, input_ids: torch.Tensor, model_kwargs: dict) -> dict[str, list[int]]:
+        """Frames per sample from its image slots."""
+        frames = per_sample_counts(input_ids == self.config.image_token_id, self.config.tokens_per_frame)
+        return {'pixel_values': frames}
+
+    def get_decoder(self) -> nn.Module:
+        return self.language_model.get_decoder()
+
+    def frame_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """(ΣT, 3, S, S) frames → (ΣT, tokens_per_frame, LLM hidden)."""
         projector_dtype = self.llama_proj.weight.dtype
         hidden = self.ln_vision(self.vision_model(pixel_values.to(self.vision_model.embeddings.patch_embedding
@@ -91,17 +102,36 @@ class MiniGPT4VideoForConditionalGeneration(MiniGPT4VideoPreTrainedModel, Genera
         tokens = concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)
         return self.llama_proj(tokens.to(projector_dtype))
 
+    def get_video_features(self, pixel_values_videos: torch.Tensor, **kwargs) -> BaseModelOutputWithPooling:
+        """transformers' convention: ``pixel_values_videos`` (V, T, 3, S, S), or flat frames (ΣT, 3, S, S) →
+        ``pooler_output`` (ΣT, tokens_per_frame, LLM hidden), the embeddings that fill the image slots."""
+        frames = pixel_values_videos.flatten(0, 1) if pixel_values_videos.dim() == 5 else pixel_values_videos
+        return BaseModelOutputWithPooling(pooler_output=self.frame_features(frames))
+
+    def image_slots(self, input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor) -> torch.Tensor:
+        """(B, L) mask of the image slots: from ``input_ids``, or, given only embeddings, the positions whose
+        embedding is the image token's (as transformers' LLaVA does)."""
+        if input_ids is not None:
+            return input_ids == self.config.image_token_id
+        token = torch.tensor(self.config.image_token_id, device=inputs_embeds.device)
+        return (inputs_embeds == self.get_input_embeddings()(token)).all(-1)
+
     def forward(self, input_ids=None, pixel_values=None, attention_mask=None, position_ids=None,
-                past_key_values=None, inputs_embeds=None, labels=None, use_cache=None, logits_to_keep=0, **kwargs):
-        """``pixel_values`` (ΣT, 3, S, S) fill the ``image_token_id`` slots of ``input_ids`` in order, frame-major."""
+                past_key_values=None, inputs_embeds=None, labels=None, use_cache=None, logits_to_keep=0,
+                pixel_values_videos=None, **kwargs):
+        """``pixel_values`` (ΣT, 3, S, S) (or ``pixel_values_videos`` (V, T, 3, S, S)) fill the ``image_token_id``
+        slots of the prompt in order, frame-major."""
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError('pass exactly one of input_ids or inputs_embeds')
         if inputs_embeds is None:
             inputs_embeds = self.get_input_embeddings()(input_ids)
-        if pixel_values is not None:
-            slots = input_ids == self.config.image_token_id
-            features = self.get_video_features(pixel_values).flatten(0, 1)
+        frames = pixel_values if pixel_values is not None else pixel_values_videos
+        if frames is not None:
+            slots = self.image_slots(input_ids, inputs_embeds)
+            features = self.get_video_features(frames).pooler_output.flatten(0, 1)
             if features.shape[0] != int(slots.sum()):
-                raise ValueError(f'{int(slots.sum())} image slots in input_ids but {pixel_values.shape[0]} frames give '
-                                 f'{features.shape[0]} embeddings ({self.config.tokens_per_frame} per frame)')
+                raise ValueError(f'{int(slots.sum())} image slots in the prompt but {features.shape[0]} embeddings '
+                                 f'from the frames ({self.config.tokens_per_frame} per frame)')
             inputs_embeds = inputs_embeds.masked_scatter(slots.unsqueeze(-1), features.to(inputs_embeds.dtype))
         return self.language_model(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
                                    position_ids=position_ids, past_key_values=past_key_values, labels=labels,

@@ -7,15 +7,15 @@ A still image is one frame repeated to ``num_frames``. Pooling happens after the
 before it, which is not equivalent).
 """
 
-from __future__ import annotations
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers import LlavaForConditionalGeneration, LlavaModel
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 from transformers.models.llava.modeling_llava import LlavaCausalLMOutputWithPast, LlavaPreTrainedModel
+from transformers.utils import can_return_tuple
 
+from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
 from .configuration_pllava import PllavaConfig
 
 
@@ -42,6 +42,7 @@ def repeat_frames(features: torch.Tensor, num_frames: int) -> torch.Tensor:
 
 class PllavaModel(LlavaModel):
     config: PllavaConfig
+    config_class = PllavaConfig
 
     def pool_video(self, frame_features: torch.Tensor) -> torch.Tensor:
         """(T, h·w, D) projected features of one video → (prod(pooling_shape), D) tokens."""
@@ -106,9 +107,18 @@ def flatten_media(pixel_values: torch.Tensor | None, pixel_values_videos: torch.
     return torch.cat(parts), torch.cat(counts)
 
 
-class PllavaForConditionalGeneration(LlavaForConditionalGeneration):
+class PllavaForConditionalGeneration(FlatFramesGenerationMixin, LlavaForConditionalGeneration):
     config: PllavaConfig
     config_class = PllavaConfig
+
+    def flat_media_blocks(self, input_ids: torch.Tensor, model_kwargs: dict) -> dict[str, list[int]]:
+        """Media per sample from its image tokens; frames per sample from ``frames_per_media``."""
+        media = per_sample_counts(input_ids == self.config.image_token_index, self.config.tokens_per_video)
+        frames_per_media = model_kwargs.get('frames_per_media')
+        if frames_per_media is None:
+            return {'pixel_values': media, 'pixel_values_videos': media}
+        frames = [int(chunk.sum()) for chunk in torch.split(frames_per_media.reshape(-1), media)]
+        return {'pixel_values': frames, 'frames_per_media': media}
 
     def __init__(self, config: PllavaConfig):
         LlavaPreTrainedModel.__init__(self, config)
@@ -116,6 +126,7 @@ class PllavaForConditionalGeneration(LlavaForConditionalGeneration):
         self.lm_head = nn.Linear(config.text_config.hidden_size, config.text_config.vocab_size, bias=False)
         self.post_init()
 
+    @can_return_tuple
     def forward(self, input_ids=None, pixel_values=None, attention_mask=None, position_ids=None,
                 past_key_values=None, inputs_embeds=None, vision_feature_layer=None,
                 vision_feature_select_strategy=None, labels=None, logits_to_keep=0, frames_per_media=None,
@@ -125,7 +136,8 @@ class PllavaForConditionalGeneration(LlavaForConditionalGeneration):
                              position_ids=position_ids, past_key_values=past_key_values, inputs_embeds=inputs_embeds,
                              vision_feature_layer=vision_feature_layer,
                              vision_feature_select_strategy=vision_feature_select_strategy,
-                             frames_per_media=frames_per_media, pixel_values_videos=pixel_values_videos, **kwargs)
+                             frames_per_media=frames_per_media, pixel_values_videos=pixel_values_videos,
+                             return_dict=True, **kwargs)
         hidden_states = outputs.last_hidden_state
         slice_indices = slice(-logits_to_keep, None) if isinstance(logits_to_keep, int) else logits_to_keep
         logits = self.lm_head(hidden_states[:, slice_indices, :])

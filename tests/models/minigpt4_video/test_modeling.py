@@ -46,7 +46,7 @@ def test_video_features_match_blip2_vision_reference():
         patches = normed[:, 1:]
         grouped = torch.stack([torch.cat([patches[:, 4 * j + k] for k in range(4)], -1) for j in range(4)], 1)
         want = grouped @ model.llama_proj.weight.T + model.llama_proj.bias
-        got = model.get_video_features(pixel_values)
+        got = model.get_video_features(pixel_values).pooler_output
     assert got.shape == (3, 4, 64)
     torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
 
@@ -70,7 +70,8 @@ def video_batch(frames_per_sample=(2, 1), text_lengths=(3, 5)):
 
 def test_slot_mismatch_is_a_clear_error():
     model = tiny_model()
-    with pytest.raises(ValueError, match='8 image slots in input_ids but 3 frames give 12 embeddings'):
+    with pytest.raises(ValueError, match=r'8 image slots in the prompt but 12 embeddings from the frames '
+                                         r'\(4 per frame\)'):
         model(input_ids=torch.tensor([[1] + [0] * 8 + [9]]), pixel_values=torch.randn(3, 3, 56, 56))
 
 
