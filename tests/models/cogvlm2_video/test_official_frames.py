@@ -50,6 +50,26 @@ def test_repeated_frames_are_decoded_and_repeated(clips, name):
         assert len(video.timestamps) == len(KNOWN[name][key])
 
 
+def test_repeated_frames_decode_once_and_survive_the_frame_cache(clips, monkeypatch, tmp_path):
+    from swift_video_ext.video.backends.pyav import PyAVReader
+
+    reads = []
+    original = PyAVReader.read
+
+    def spy(self, info, indices, size=None):
+        reads.append(np.asarray(indices).tolist())
+        return original(self, info, indices, size)
+
+    monkeypatch.setattr(PyAVReader, 'read', spy)
+    monkeypatch.setenv('SWIFT_VIDEO_CACHE_DIR', str(tmp_path / 'cache'))
+    expected = KNOWN['fps0p5_40s']['chat_indices']
+    first = sample_video(clips['fps0p5_40s'], 'per_second', max_frames=24)
+    again = sample_video(clips['fps0p5_40s'], 'per_second', max_frames=24)  # from the cache
+    assert reads == [sorted(set(expected))]
+    assert again.indices.tolist() == first.indices.tolist() == expected
+    assert np.array_equal(again.frames, first.frames) and [read_frame_counter(f) for f in again.frames] == expected
+
+
 @pytest.fixture(scope='module')
 def tiny_cogvlm(tmp_path_factory):
     from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
