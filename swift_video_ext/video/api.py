@@ -136,16 +136,24 @@ def _decode(source, choose: Callable[[np.ndarray], tuple[np.ndarray, Any]], *, w
                                    f'(the video lasts {info.duration:.3f} s)')
         size = target_size(info.width, info.height, shortest_edge=shortest_edge, max_pixels=max_pixels)
         try:
-            frames = reader.read(info, indices, size) if pixels else _blank_frames(len(indices), info, size)
+            frames = _read_once(reader, info, indices, size) if pixels else _blank_frames(len(indices), info, size)
         except ProbeMismatch:  # the packet probe disagreed with the decoder: index a full decode instead
             info = reader.probe_by_decoding()
             indices, extra = choose(info.frame_times)
-            frames = reader.read(info, indices, size)
+            frames = _read_once(reader, info, indices, size)
         video = SampledVideo(frames=frames, timestamps=info.frame_times[indices].astype(np.float64),
                              indices=np.asarray(indices, dtype=np.int64), fps=info.fps, duration=info.duration,
                              backend=reader.name, source=source_label(source) if not is_frame_source(source)
                              else reader.label, num_source_frames=info.num_frames)
         return video, extra
+
+
+def _read_once(reader, info: VideoInfo, indices: np.ndarray, size) -> np.ndarray:
+    """Frames at ``indices``; a position repeated by the strategy is decoded once and its frame repeated."""
+    unique, inverse = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
+    if len(unique) == len(indices):
+        return reader.read(info, indices, size)
+    return reader.read(info, unique, size)[inverse]
 
 
 def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Frame-sampling strategies.
 
 Every strategy maps the timestamps of the candidate frames (seconds, increasing, presentation order) to the
-positions of the frames to keep: sorted, unique, int64. Strategies never invent frames: a clip with fewer frames
-than asked gives every frame once (model templates repeat or pad frames where their model needs a fixed count).
+positions of the frames to keep: sorted, int64, unique except where a strategy reproduces an official loader that
+repeats frames (``per_second``, ``window_uniform``: CogVLM2-Video). The other strategies never invent frames: a clip
+with fewer frames than asked gives every frame once (model templates repeat or pad frames where their model needs a
+fixed count).
 Timestamps, not frame counts, drive the time-based strategies, so variable-frame-rate clips are sampled correctly.
 """
 
@@ -98,30 +100,39 @@ def fps(times: np.ndarray, *, fps: float, min_frames: int = 1, max_frames: int |
 
 
 def per_second(times: np.ndarray, *, max_frames: int = 24) -> np.ndarray:
-    """The frame nearest to each whole second, from the first whole second of the window, at most ``max_frames``.
+    """The frame nearest to each whole second, at most ``max_frames``: CogVLM2-Video's chat sampler.
 
-    This is CogVLM2-Video's chat sampler: seconds ``round(t_first) .. round(t_last)``. A 5.3 s clip gives 6 frames;
-    clips longer than ``max_frames`` seconds are cut to their first ``max_frames`` seconds.
+    Seconds run from the first whole second of the window to ``round(t_last)`` (half to even, as Python's ``round``),
+    ties go to the earlier frame, and a frame nearest to several seconds is repeated once per second, as the
+    official loader does (``video_demo/cli_video_demo.py``, ``load_video(strategy='chat')``): a 0.5 fps clip of 40 s
+    gives 24 positions ``[0, 0, 1, 1, …]``, so frame ordinal == second. A 5.3 s clip gives 6 frames; clips longer
+    than ``max_frames`` seconds are cut to their first ``max_frames`` seconds. Positions are sorted, not unique.
     """
     max_frames = _check_count('max_frames', max_frames)
     if len(times) == 0:
         return np.zeros(0, dtype=np.int64)
-    first, last = int(math.ceil(times[0] - _EPS)), int(round(times[-1]))
+    first, last = int(math.ceil(times[0] - _EPS)), int(round(float(times[-1])))
     seconds = np.arange(first, max(first, last) + 1, dtype=np.float64)[:max_frames]
-    return _unique(_nearest(times, seconds))
+    return _nearest(times, seconds).astype(np.int64)
 
 
-def window_uniform(times: np.ndarray, *, num_frames: int) -> np.ndarray:
-    """``num_frames`` evenly spaced frames over the window, positions truncated like ``linspace(..., dtype=int)``.
+def window_uniform(times: np.ndarray, *, num_frames: int, max_seconds: float | None = 60.0) -> np.ndarray:
+    """``num_frames`` positions ``linspace(0, m - 1, num_frames)`` truncated to integers: CogVLM2-Video's base sampler.
 
-    This is CogVLM2-Video's base sampler when the window is [0, 60) s (``end=60``). Shorter clips give every frame
-    once.
+    ``m`` is the number of frames in the window, capped at ``int(max_seconds * fps)`` with ``fps`` the average rate
+    of the timestamps — the official ``load_video(strategy='base')`` takes ``int(60 * avg_fps)`` frames, one fewer
+    than start within 60 s when ``60 * fps`` is not whole (29.97 fps: 1798, not 1799). Positions repeat when the
+    window has fewer than ``num_frames`` frames (10 frames → ``[0, 0, 0, 1, 1, 1, 2, …]``), as the official does;
+    sorted, not unique. ``max_seconds=None`` uses the whole window.
     """
     num_frames = _check_count('num_frames', num_frames)
     n = len(times)
-    if n <= num_frames:
-        return np.arange(n, dtype=np.int64)
-    return _unique(np.linspace(0, n - 1, num_frames).astype(np.int64))
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if max_seconds is not None and n > 1 and times[-1] > times[0]:
+        rate = (n - 1) / float(times[-1] - times[0])
+        n = max(1, min(n, int(math.floor(max_seconds * rate + 1e-6))))
+    return np.linspace(0, n - 1, num_frames).astype(np.int64)
 
 
 def interval(times: np.ndarray, *, num_frames: int) -> np.ndarray:

@@ -9,9 +9,11 @@ Chat layout (``template_version='chat'``, what the official demos use for the ch
           + tokenize("Question: {q1} Answer: {a1}\\n" … "Question: {query} Answer:") + [answer + EOS]
 
 Base layout (``'base'``): ``[BOS] + [pad]*(tokens_per_frame * T) (type 1) + tokenize(query) [+ answer + EOS]``,
-history ignored. Labels cover the answer and EOS only. The timestamp of frame t is its ordinal (the chat sampler
-takes one frame per whole second, so ordinal == second); ``timestamp_mode='seconds'`` instead writes each frame's
-real time rounded to whole seconds — an opt-in extension for sampling beyond 24 s, not the official layout.
+history ignored. Labels cover the answer and EOS only. The timestamp of frame t is its ordinal in the sampled list,
+as the official ``build_conversation_input_ids`` writes it; the chat sampler takes the frame nearest each whole
+second and repeats a frame nearest to several seconds (low-fps clips), as the official loader does, so ordinal ==
+second. ``timestamp_mode='seconds'`` instead writes each frame's real time rounded to whole seconds — an opt-in
+extension for sampling beyond 24 s, not the official layout.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from transformers import ProcessorMixin
 from ...video.settings import VideoSampling
 from ...video.transforms import CLIP_MEAN, CLIP_STD, center_crop, frames_to_tensor, normalize, short_side_scale
 
-# chat: the frame nearest each whole second, at most 24 (the first 24 s); base: 24 frames over the first 60 s.
+# chat: the frame nearest each whole second, at most 24 (the first 24 s); base: 24 frames over the first 60 s
+# (int(60 * fps) frames). Both repeat frames where the official loader does (short or low-fps clips).
 VIDEO_SAMPLING = VideoSampling('per_second', max_frames=24)
 VIDEO_SAMPLING_BASE = VideoSampling('window_uniform', num_frames=24, start=0.0, end=60.0)
 TEMPLATE_VERSIONS = ('chat', 'base')
