@@ -23,8 +23,6 @@ from swift_video_ext.models.cogvlm2_video.convert_cogvlm2_video import native_co
 FIXTURE = Path(__file__).parent / 'known_answers' / 'official_generate'
 KNOWN = json.loads((FIXTURE / 'official_generate.json').read_text())
 PAD = read_config_dict(FIXTURE)['pad_token_id']
-POSITIONS_XFAIL = pytest.mark.xfail(strict=True, reason='issue 9: positions in cached generate')
-INV_FREQ_XFAIL = pytest.mark.xfail(strict=True, reason='issue 9: checkpoint-stored rotary inv_freq')
 
 
 def pixels(num_frames: int, video: int) -> torch.Tensor:
@@ -111,7 +109,6 @@ def test_left_padded_batch_forward_equals_official(model):
     assert max_abs(logits[1, batch['left_padding']:], batch['prompt_logits_B_real']) <= 3e-6
 
 
-@POSITIONS_XFAIL
 @pytest.mark.parametrize('name', ['A', 'B'])
 def test_cached_generate_equals_official(model, name):
     known = KNOWN['exact_inv_freq'][name]
@@ -120,7 +117,6 @@ def test_cached_generate_equals_official(model, name):
     assert max_abs(step_logits[0], known['step_logits']) <= 1e-4
 
 
-@POSITIONS_XFAIL
 def test_left_padded_batch_cached_generate_equals_official(model):
     batch = KNOWN['batch_left_padded']
     ids, step_logits = greedy(model, batch_inputs())
@@ -128,7 +124,6 @@ def test_left_padded_batch_cached_generate_equals_official(model):
     assert max_abs(step_logits, batch['step_logits']) <= 1e-4
 
 
-@INV_FREQ_XFAIL
 def test_bf16_stored_inv_freq_forward_equals_official(bf16_inv_freq_model):
     known = KNOWN['bf16_inv_freq']['A']
     with torch.no_grad():
@@ -136,7 +131,6 @@ def test_bf16_stored_inv_freq_forward_equals_official(bf16_inv_freq_model):
     assert max_abs(logits, known['prompt_logits']) <= 3e-6
 
 
-@INV_FREQ_XFAIL
 def test_bf16_stored_inv_freq_cached_generate_equals_official(bf16_inv_freq_model):
     known = KNOWN['bf16_inv_freq']['A']
     ids, step_logits = greedy(bf16_inv_freq_model, single_inputs('A', known))
