@@ -13,7 +13,7 @@ from .backends.base import ProbeMismatch, VideoSource, source_label, target_size
 from .backends.images import ImageSequenceReader
 from .cache import cached, draw_from_pool, entry_key, frame_cache, pool_candidates, source_identity
 from .errors import VideoDecodeError
-from .sampling import select_indices, window_positions
+from .sampling import UNCACHED_STRATEGIES, select_indices, window_positions
 from .types import SampledVideo, VideoInfo
 
 BACKENDS = ('pyav', 'decord', 'torchcodec')
@@ -89,7 +89,7 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     cache = frame_cache() if pixels else None
     identity = source_identity(source) if cache is not None else None
     pooled = strategy == 'segment_random'
-    if identity is None or (pooled and cache.config.random_pool == 0):
+    if identity is None or strategy in UNCACHED_STRATEGIES or (pooled and cache.config.random_pool == 0):
         return decode(choose)[0]
     request = {'strategy': strategy, 'window': window, 'shortest_edge': shortest_edge, 'max_pixels': max_pixels,
                'backend': 'images' if is_frame_source(source) else _backend_name(backend),
@@ -136,16 +136,23 @@ def _decode(source, choose: Callable[[np.ndarray], tuple[np.ndarray, Any]], *, w
                                    f'(the video lasts {info.duration:.3f} s)')
         size = target_size(info.width, info.height, shortest_edge=shortest_edge, max_pixels=max_pixels)
         try:
-            frames = reader.read(info, indices, size) if pixels else _blank_frames(len(indices), info, size)
+            frames = _read(reader, info, indices, size) if pixels else _blank_frames(len(indices), info, size)
         except ProbeMismatch:  # the packet probe disagreed with the decoder: index a full decode instead
             info = reader.probe_by_decoding()
             indices, extra = choose(info.frame_times)
-            frames = reader.read(info, indices, size)
+            frames = _read(reader, info, indices, size)
         video = SampledVideo(frames=frames, timestamps=info.frame_times[indices].astype(np.float64),
                              indices=np.asarray(indices, dtype=np.int64), fps=info.fps, duration=info.duration,
                              backend=reader.name, source=source_label(source) if not is_frame_source(source)
                              else reader.label, num_source_frames=info.num_frames)
         return video, extra
+
+
+def _read(reader, info: VideoInfo, indices: np.ndarray, size) -> np.ndarray:
+    """(T, H, W, 3) frames at ``indices``; repeated indices (fixed-count strategies) are decoded once."""
+    unique, inverse = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
+    frames = reader.read(info, unique, size)
+    return frames if len(unique) == len(indices) else frames[inverse.reshape(-1)]
 
 
 def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:
