@@ -185,38 +185,48 @@ def segment_middle_fixed(times: np.ndarray, *, num_frames: int, start: float | N
     return (first + seg / 2 + offsets).astype(np.int64)
 
 
+def rand_window(times: np.ndarray, start: float | None, end: float | None) -> tuple[int, int]:
+    """(first position, frame count) of the reference training window: ``int((end - start) * fps)`` frames from
+    ``int(start * fps)`` (nominal fps), cut to the clip; no window: the whole clip."""
+    n, fps = len(times), nominal_fps(times)
+    lo = 0 if start is None else min(max(0, int(float(start) * fps)), n)
+    hi = n if end is None else min(n, lo + int((float(end) - float(start or 0.0)) * fps))
+    if hi - lo < 1:
+        raise ValueError(f'no frame in the window [{start}, {end}) s of a {n}-frame clip at {fps:g} fps')
+    return lo, hi - lo
+
+
+def rand_segments(count: int, num_frames: int) -> np.ndarray | None:
+    """Segment bounds (``kept + 1`` positions) of the reference ``rand`` sampler over ``count`` frames, or None
+    when a segment has a single frame (the reference then takes a sorted random subset)."""
+    bounds = np.linspace(0, count, min(num_frames, count) + 1).astype(np.int64)
+    return None if np.any(np.diff(bounds) < 2) else bounds
+
+
 def segment_random_fixed(times: np.ndarray, *, num_frames: int, seed: int | None = None,
                          start: float | None = None, end: float | None = None) -> np.ndarray:
     """Exactly ``num_frames`` positions: one random frame per segment, padded with the last (PLLaVA training).
 
-    The window (``k = int((end - start) * fps)`` frames from ``int(start * fps)``, cut to the clip) is split at
-    ``linspace(0, k, min(num_frames, k) + 1)`` truncated; each segment gives a frame from its range without its
-    last frame. When a segment has a single frame, a sorted random subset of ``min(num_frames, k)`` distinct frames
-    is taken instead. Fewer than ``num_frames`` positions are padded by repeating the last one. This is the
-    distribution of the reference's ``rand`` sampler; the random stream itself is numpy's, seeded by ``seed``.
+    The window (:func:`rand_window`) of ``k`` frames is split at ``linspace(0, k, min(num_frames, k) + 1)``
+    truncated; each segment gives a frame from its range without its last frame. When a segment has a single
+    frame, a sorted random subset of ``min(num_frames, k)`` distinct frames is taken instead. Fewer than
+    ``num_frames`` positions are padded by repeating the last one. This is the distribution of the reference's
+    ``rand`` sampler; the random stream itself is numpy's, seeded by ``seed``.
     """
     num_frames = _check_count('num_frames', num_frames)
-    n, fps = len(times), nominal_fps(times)
-    lo = 0 if start is None else min(max(0, int(float(start) * fps)), n)
-    hi = n if end is None else min(n, lo + int((float(end) - float(start or 0.0)) * fps))
-    count = hi - lo
-    if count < 1:
-        raise ValueError(f'no frame in the window [{start}, {end}) s of a {n}-frame clip at {fps:g} fps')
+    lo, count = rand_window(times, start, end)
     rng = np.random.default_rng(seed)
-    kept = min(num_frames, count)
-    bounds = np.linspace(0, count, kept + 1).astype(np.int64)
-    if np.any(np.diff(bounds) < 2):
-        picks = np.sort(rng.permutation(count)[:kept])
+    bounds = rand_segments(count, num_frames)
+    if bounds is None:
+        picks = np.sort(rng.permutation(count)[:min(num_frames, count)])
     else:
         picks = rng.integers(bounds[:-1], bounds[1:] - 1)
-    picks = np.concatenate([picks, np.full(num_frames - kept, picks[-1])])
+    picks = np.concatenate([picks, np.full(num_frames - len(picks), picks[-1])])
     return lo + picks.astype(np.int64)
 
 
 # Strategies that read the window themselves (they get every frame's time plus ``start``/``end``).
 WINDOWED_STRATEGIES = frozenset({'segment_middle_fixed', 'segment_random_fixed'})
-# Random strategies the frame cache must not freeze (``segment_random`` has its own candidate pool).
-UNCACHED_STRATEGIES = frozenset({'segment_random_fixed'})
 
 
 Strategy = Callable[..., np.ndarray]
