@@ -11,9 +11,18 @@ import numpy as np
 
 from .backends.base import ProbeMismatch, VideoSource, source_label, target_size
 from .backends.images import ImageSequenceReader
-from .cache import cached, draw_from_pool, entry_key, frame_cache, pool_candidates, source_identity
+from .cache import (
+    cached,
+    draw_fixed_from_pool,
+    draw_from_pool,
+    entry_key,
+    fixed_pool_candidates,
+    frame_cache,
+    pool_candidates,
+    source_identity,
+)
 from .errors import VideoDecodeError
-from .sampling import select_indices, window_positions
+from .sampling import rand_window, select_indices, window_positions
 from .types import SampledVideo, VideoInfo
 
 BACKENDS = ('pyav', 'decord', 'torchcodec')
@@ -88,7 +97,7 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     choose = functools.partial(_choose, strategy=strategy, window=window, params=params)
     cache = frame_cache() if pixels else None
     identity = source_identity(source) if cache is not None else None
-    pooled = strategy == 'segment_random'
+    pooled = strategy in ('segment_random', 'segment_random_fixed')
     if identity is None or (pooled and cache.config.random_pool == 0):
         return decode(choose)[0]
     request = {'strategy': strategy, 'window': window, 'shortest_edge': shortest_edge, 'max_pixels': max_pixels,
@@ -100,10 +109,15 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
         return cached(cache, identity, request, label, lambda: decode(choose))
     request['pool'] = cache.config.random_pool
     pool_seed = int(entry_key(identity, request)[:15], 16)
+    fixed = strategy == 'segment_random_fixed'
     choose_pool = functools.partial(_choose_pool, window=window, num_frames=params.get('num_frames'),
-                                    pool=cache.config.random_pool, seed=pool_seed)
-    return cached(cache, identity, request, label, lambda: decode(choose_pool),
-                  pick=lambda segments: draw_from_pool(segments, params.get('seed')))
+                                    pool=cache.config.random_pool, seed=pool_seed, fixed=fixed)
+    if fixed:
+        pick = functools.partial(draw_fixed_from_pool, num_frames=int(params.get('num_frames') or 0),
+                                 seed=params.get('seed'))
+    else:
+        pick = functools.partial(draw_from_pool, seed=params.get('seed'))
+    return cached(cache, identity, request, label, lambda: decode(choose_pool), pick=pick)
 
 
 def _backend_name(backend: str | None) -> str:
@@ -114,11 +128,16 @@ def _choose(times: np.ndarray, *, strategy: str, window: dict, params: dict) -> 
     return select_indices(times, strategy, **window, **params), None
 
 
-def _choose_pool(times: np.ndarray, *, window: dict, num_frames: int | None, pool: int,
-                 seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every candidate of a pooled ``segment_random`` entry (indices into ``times``) and its segment."""
+def _choose_pool(times: np.ndarray, *, window: dict, num_frames: int | None, pool: int, seed: int,
+                 fixed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate of a pooled ``segment_random`` (``fixed``: ``segment_random_fixed``) entry (indices into
+    ``times``) and its segment."""
     if num_frames is None or int(num_frames) < 1:
         raise ValueError(f'num_frames must be a positive integer, got {num_frames!r}')
+    if fixed:
+        lo, count = rand_window(times, window['start'], window['end'])
+        positions, segments = fixed_pool_candidates(count, int(num_frames), pool, seed)
+        return lo + positions, segments
     lo, hi = window_positions(times, window['start'], window['end'])
     positions, segments = pool_candidates(hi - lo, int(num_frames), pool, seed)
     return lo + positions, segments
@@ -153,7 +172,7 @@ def _read_once(reader, info: VideoInfo, indices: np.ndarray, size) -> np.ndarray
     unique, inverse = np.unique(np.asarray(indices, dtype=np.int64), return_inverse=True)
     if len(unique) == len(indices):
         return reader.read(info, indices, size)
-    return reader.read(info, unique, size)[inverse]
+    return reader.read(info, unique, size)[inverse.reshape(-1)]
 
 
 def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:

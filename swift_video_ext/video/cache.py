@@ -13,11 +13,13 @@ inconsistent entry is deleted and rebuilt with a warning, never fatal; a failed 
 capped by ``SWIFT_VIDEO_CACHE_MAX_GB`` (default 50): past it, least-recently-used entries (hits refresh the mtime) are
 deleted down to 90 % of the cap.
 
-Training augmentation: ``segment_random`` draws a fresh frame per segment on every call, so caching one draw would
-freeze the augmentation. Instead the cache keeps a fixed pool of ``SWIFT_VIDEO_CACHE_RANDOM_POOL`` (default 4)
-random candidate frames per segment, and every call draws one candidate per segment with the call's seed: each
-epoch still sees a different combination (``pool ** num_frames`` of them), from a random subset of each segment.
-``SWIFT_VIDEO_CACHE_RANDOM_POOL=0`` leaves ``segment_random`` uncached (exact augmentation, decoded every time).
+Training augmentation: ``segment_random`` (and ``segment_random_fixed``) draws a fresh frame per segment on every
+call, so caching one draw would freeze the augmentation. Instead the cache keeps a fixed pool of
+``SWIFT_VIDEO_CACHE_RANDOM_POOL`` (default 4) random candidate frames per segment, and every call draws one
+candidate per segment with the call's seed: each epoch still sees a different combination (``pool ** num_frames``
+of them), from a random subset of each segment (``segment_random_fixed`` windows with a one-frame segment store
+every frame and draw the strategy's subset). ``SWIFT_VIDEO_CACHE_RANDOM_POOL=0`` leaves them uncached (exact
+augmentation, decoded every time).
 """
 
 from __future__ import annotations
@@ -316,6 +318,39 @@ def pool_candidates(num_window_frames: int, num_frames: int, pool: int, seed: in
     return np.concatenate(positions).astype(np.int64), np.concatenate(segments).astype(np.int64)
 
 
+def fixed_pool_candidates(num_window_frames: int, num_frames: int, pool: int,
+                          seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates (positions within the window) and segments for ``segment_random_fixed`` with a pool.
+
+    Each segment of :func:`~swift_video_ext.video.sampling.rand_segments` contributes ``min(pool, its length - 1)``
+    distinct positions (its last frame is never drawn). When a segment has a single frame the strategy draws a
+    subset of the whole window, so every frame is stored, with segment -1.
+    """
+    from .sampling import rand_segments
+
+    bounds = rand_segments(num_window_frames, num_frames)
+    if bounds is None:
+        return np.arange(num_window_frames, dtype=np.int64), np.full(num_window_frames, -1, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    positions, segments = [], []
+    for segment, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        chosen = np.sort(rng.choice(np.arange(lo, hi - 1), size=min(pool, hi - 1 - lo), replace=False))
+        positions.append(chosen)
+        segments.append(np.full(len(chosen), segment))
+    return np.concatenate(positions).astype(np.int64), np.concatenate(segments).astype(np.int64)
+
+
+def draw_fixed_from_pool(segments: np.ndarray, num_frames: int, seed: int | None) -> np.ndarray:
+    """``num_frames`` stored rows for ``segment_random_fixed``: one per segment, or a sorted random subset of an
+    all-frames entry (segment -1), padded by repeating the last row."""
+    if len(segments) and segments[0] < 0:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.permutation(len(segments))[:min(num_frames, len(segments))])
+    else:
+        rows = draw_from_pool(segments, seed)
+    return np.concatenate([rows, np.full(num_frames - len(rows), rows[-1])]).astype(np.int64)
+
+
 def draw_from_pool(segments: np.ndarray, seed: int | None) -> np.ndarray:
     """One stored row per segment, drawn uniformly with ``seed`` (rows are positions into the entry)."""
     rng = np.random.default_rng(seed)
@@ -352,5 +387,5 @@ def describe(cache: FrameCache) -> dict:
             'max_bytes': cache.config.max_bytes}
 
 
-__all__ = ('CACHE_DIR_ENV', 'CacheConfig', 'FrameCache', 'cached', 'draw_from_pool', 'entry_key',
-                          'frame_cache', 'pool_candidates', 'source_identity')
+__all__ = ('CACHE_DIR_ENV', 'CacheConfig', 'FrameCache', 'cached', 'draw_fixed_from_pool', 'draw_from_pool',
+           'entry_key', 'fixed_pool_candidates', 'frame_cache', 'pool_candidates', 'source_identity')

@@ -6,6 +6,10 @@ repeats frames (``per_second``, ``window_uniform``: CogVLM2-Video). The other st
 with fewer frames than asked gives every frame once (model templates repeat or pad frames where their model needs a
 fixed count).
 Timestamps, not frame counts, drive the time-based strategies, so variable-frame-rate clips are sampled correctly.
+
+Exceptions, for reproducing a reference implementation exactly: ``segment_middle_fixed`` and
+``segment_random_fixed`` always return ``num_frames`` positions, sorted but with repeats on short clips, and apply
+the ``[start, end)`` window themselves with the reference's frame-rate arithmetic (they see every frame's time).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 
@@ -147,6 +152,94 @@ def interval(times: np.ndarray, *, num_frames: int) -> np.ndarray:
     return np.arange(0, n, step, dtype=np.int64)[:num_frames]
 
 
+def nominal_fps(times: np.ndarray) -> float:
+    """The clip's frame rate from its timestamps, snapped to the nearest rate ``p/q`` with ``q <= 1001``.
+
+    A constant-rate clip thus gives the container's rate exactly (25.0, 30000/1001, ...), as decord's
+    ``get_avg_fps`` does, so ``round(t * fps)`` does not flip on half frames. A single frame gives 1.0.
+    """
+    n = len(times)
+    if n < 2 or times[-1] <= times[0]:
+        return 1.0
+    measured = (n - 1) / float(times[-1] - times[0])
+    snapped = float(Fraction(measured).limit_denominator(1001))
+    return snapped if abs(snapped - measured) <= 1e-6 * measured else measured
+
+
+def _fixed_window(times: np.ndarray, start: float | None, end: float | None) -> tuple[int, int, float]:
+    """(first, last) frame positions of the reference eval window and the frame rate used, last inclusive.
+
+    ``first = max(0, round(start * fps))``, ``last = min(round(end * fps), n - 1)`` (Python's half-to-even
+    ``round``, like the reference). No window: ``(0, n - 1)``.
+    """
+    n, fps = len(times), nominal_fps(times)
+    first = 0 if start is None else max(0, round(float(start) * fps))
+    last = n - 1 if end is None else min(round(float(end) * fps), n - 1)
+    if n == 0 or first > last:
+        raise ValueError(f'no frame in the window [{start}, {end}) s of a {n}-frame clip at {fps:g} fps')
+    return first, last, fps
+
+
+def segment_middle_fixed(times: np.ndarray, *, num_frames: int, start: float | None = None,
+                         end: float | None = None) -> np.ndarray:
+    """Exactly ``num_frames`` positions: the middle of equal segments, repeats allowed (PLLaVA / VideoChat2 eval).
+
+    With ``first, last`` the window's frame positions (``round(t * fps)``, see :func:`_fixed_window`) and
+    ``seg = (last - first) / num_frames``, position ``i`` is ``int(first + seg / 2 + round(seg * i))``
+    (half-to-even rounding). A clip shorter than ``num_frames`` repeats frames (7 frames, 16 segments →
+    ``0,0,1,1,2,2,2,3,...``); 16 frames give 16 positions with one repeat and without the last frame.
+    """
+    num_frames = _check_count('num_frames', num_frames)
+    first, last, _ = _fixed_window(times, start, end)
+    seg = (last - first) / num_frames
+    offsets = np.round(seg * np.arange(num_frames))  # numpy rounds half to even, as the reference does
+    return (first + seg / 2 + offsets).astype(np.int64)
+
+
+def rand_window(times: np.ndarray, start: float | None, end: float | None) -> tuple[int, int]:
+    """(first position, frame count) of the reference training window: ``int((end - start) * fps)`` frames from
+    ``int(start * fps)`` (nominal fps), cut to the clip; no window: the whole clip."""
+    n, fps = len(times), nominal_fps(times)
+    lo = 0 if start is None else min(max(0, int(float(start) * fps)), n)
+    hi = n if end is None else min(n, lo + int((float(end) - float(start or 0.0)) * fps))
+    if hi - lo < 1:
+        raise ValueError(f'no frame in the window [{start}, {end}) s of a {n}-frame clip at {fps:g} fps')
+    return lo, hi - lo
+
+
+def rand_segments(count: int, num_frames: int) -> np.ndarray | None:
+    """Segment bounds (``kept + 1`` positions) of the reference ``rand`` sampler over ``count`` frames, or None
+    when a segment has a single frame (the reference then takes a sorted random subset)."""
+    bounds = np.linspace(0, count, min(num_frames, count) + 1).astype(np.int64)
+    return None if np.any(np.diff(bounds) < 2) else bounds
+
+
+def segment_random_fixed(times: np.ndarray, *, num_frames: int, seed: int | None = None,
+                         start: float | None = None, end: float | None = None) -> np.ndarray:
+    """Exactly ``num_frames`` positions: one random frame per segment, padded with the last (PLLaVA training).
+
+    The window (:func:`rand_window`) of ``k`` frames is split at ``linspace(0, k, min(num_frames, k) + 1)``
+    truncated; each segment gives a frame from its range without its last frame. When a segment has a single
+    frame, a sorted random subset of ``min(num_frames, k)`` distinct frames is taken instead. Fewer than
+    ``num_frames`` positions are padded by repeating the last one. This is the distribution of the reference's
+    ``rand`` sampler; the random stream itself is numpy's, seeded by ``seed``.
+    """
+    num_frames = _check_count('num_frames', num_frames)
+    lo, count = rand_window(times, start, end)
+    rng = np.random.default_rng(seed)
+    bounds = rand_segments(count, num_frames)
+    if bounds is None:
+        picks = np.sort(rng.permutation(count)[:min(num_frames, count)])
+    else:
+        picks = rng.integers(bounds[:-1], bounds[1:] - 1)
+    picks = np.concatenate([picks, np.full(num_frames - len(picks), picks[-1])])
+    return lo + picks.astype(np.int64)
+
+
+# Strategies that read the window themselves (they get every frame's time plus ``start``/``end``).
+WINDOWED_STRATEGIES = frozenset({'segment_middle_fixed', 'segment_random_fixed'})
+
+
 Strategy = Callable[..., np.ndarray]
 
 STRATEGIES: dict[str, Strategy] = {
@@ -157,13 +250,16 @@ STRATEGIES: dict[str, Strategy] = {
     'per_second': per_second,
     'window_uniform': window_uniform,
     'interval': interval,
+    'segment_middle_fixed': segment_middle_fixed,
+    'segment_random_fixed': segment_random_fixed,
 }
 
 
 def strategy_parameters(strategy: str) -> tuple[str, ...]:
-    """Names of the keyword parameters a strategy accepts."""
+    """Names of the keyword parameters a strategy accepts (the window, ``start``/``end``, is not one of them)."""
     func = get_strategy(strategy)
-    return tuple(name for name, p in inspect.signature(func).parameters.items() if p.kind == p.KEYWORD_ONLY)
+    return tuple(name for name, p in inspect.signature(func).parameters.items()
+                 if p.kind == p.KEYWORD_ONLY and name not in ('start', 'end'))
 
 
 def get_strategy(strategy: str) -> Strategy:
@@ -189,5 +285,7 @@ def select_indices(times: np.ndarray, strategy: str, *, start: float | None = No
     if unknown:
         raise ValueError(f'strategy {strategy!r} does not take {unknown}; it takes {list(accepted)}')
     kwargs = {k: v for k, v in params.items() if v is not None}
+    if strategy in WINDOWED_STRATEGIES:
+        return func(times, start=start, end=end, **kwargs)
     lo, hi = window_positions(times, start, end)
     return lo + func(times[lo:hi], **kwargs)

@@ -24,7 +24,8 @@ from .sampling import get_strategy, strategy_parameters
 
 logger = get_logger()
 
-_COUNT_STRATEGIES = {'uniform', 'segment_middle', 'segment_random', 'window_uniform', 'interval'}
+_COUNT_STRATEGIES = {'uniform', 'segment_middle', 'segment_random', 'window_uniform', 'interval',
+                     'segment_middle_fixed', 'segment_random_fixed'}
 _logged: set[tuple] = set()
 
 

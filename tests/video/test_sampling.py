@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swift_video_ext.video.sampling import STRATEGIES, select_indices
+from swift_video_ext.video.sampling import STRATEGIES, WINDOWED_STRATEGIES, select_indices
 
 
 def cfr(n, fps=25.0):
@@ -91,7 +91,8 @@ def test_unknown_strategy_and_parameter_are_clear_errors():
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 400), k=st.integers(1, 64), strategy=st.sampled_from(sorted(STRATEGIES)))
+@given(n=st.integers(1, 400), k=st.integers(1, 64), strategy=st.sampled_from(sorted(set(STRATEGIES) -
+                                                                                   WINDOWED_STRATEGIES)))
 def test_every_strategy_returns_sorted_unique_in_range(n, k, strategy):
     params = {'fps': 3.0} if strategy == 'fps' else {'max_frames': k} if strategy == 'per_second' else \
         {'num_frames': k}
@@ -99,3 +100,28 @@ def test_every_strategy_returns_sorted_unique_in_range(n, k, strategy):
     repeats = strategy in {'per_second', 'window_uniform'}  # CogVLM2-Video's loaders repeat frames
     assert len(got) >= 1 and np.all(np.diff(got) >= 0 if repeats else np.diff(got) > 0)
     assert got[0] >= 0 and got[-1] < n
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 64), strategy=st.sampled_from(sorted(WINDOWED_STRATEGIES)),
+       seed=st.integers(0, 2**16))
+def test_fixed_count_strategies_return_exactly_k_sorted_in_range(n, k, strategy, seed):
+    params = {'seed': seed} if strategy == 'segment_random_fixed' else {}
+    got = select_indices(cfr(n), strategy, num_frames=k, **params)
+    assert len(got) == k and np.all(np.diff(got) >= 0) and got[0] >= 0 and got[-1] < n
+
+
+def test_segment_middle_fixed_repeats_frames_of_short_clips():
+    # tasks/eval/eval_utils.py EvalDataset.get_index, 7 frames and 16 segments (see the PLLaVA known answers)
+    assert select_indices(cfr(7), 'segment_middle_fixed', num_frames=16).tolist() == \
+        [0, 0, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 6]
+
+
+def test_segment_random_fixed_pads_short_clips_with_the_last_frame():
+    assert select_indices(cfr(3), 'segment_random_fixed', num_frames=6, seed=1).tolist() == [0, 1, 2, 2, 2, 2]
+
+
+def test_fixed_strategies_window_uses_frame_rate_arithmetic():
+    # (round(end * fps) - round(start * fps)) / N, not the frames inside the window
+    got = select_indices(cfr(250, 25.0), 'segment_middle_fixed', num_frames=4, start=2.0, end=4.0)
+    assert got.tolist() == [56, 68, 81, 94]  # seg = (100 - 50) / 4 = 12.5; round(12.5) = 12, round(37.5) = 38

@@ -32,11 +32,16 @@ def adaptive_avg_pool_3d(x: torch.Tensor, output_size: tuple[int, int, int]) -> 
 
 
 def repeat_frames(features: torch.Tensor, num_frames: int) -> torch.Tensor:
-    """Repeat (T, ...) frames up to ``num_frames`` in order (``repeat_interleave`` when T divides it)."""
+    """(T, ...) frames → (num_frames, ...) when T < num_frames, as the reference projector does.
+
+    Every frame is repeated ``num_frames // T + 1`` times and the result cut to ``num_frames``, so the last
+    frames may be repeated less or dropped (2 → 4 frames: ``0,0,0,1``; 7 → 16: ``0,0,0,1,1,1,...,4,5``).
+    """
     t = features.shape[0]
     if t >= num_frames:
         return features
-    index = torch.arange(num_frames, device=features.device) * t // num_frames
+    copies = num_frames // t + 1
+    index = torch.arange(num_frames, device=features.device) // copies
     return features.index_select(0, index)
 
 

@@ -11,9 +11,42 @@ from transformers import ProcessorMixin
 
 from ...video.settings import VideoSampling
 
-# Frames at inference: the middle of 16 equal segments (VideoChat2 / PLLaVA evaluation); in training one random
-# frame per segment (the reference training code's "rand" sampling). NUM_FRAMES overrides the count.
-VIDEO_SAMPLING = VideoSampling('segment_middle', num_frames=16, train_strategy='segment_random')
+# Frames at inference: the official evaluation sampler (always NUM_FRAMES frames, the middle of equal segments,
+# repeats on short clips); in training the official "rand" sampler (one random frame per segment, padded with the
+# last frame). NUM_FRAMES overrides the count (default: the checkpoint's num_frames).
+VIDEO_SAMPLING = VideoSampling('segment_middle_fixed', num_frames=16, train_strategy='segment_random_fixed')
+LONG_EDGE_CAP = 640  # pixels: the official processor shrinks frames whose long edge exceeds this before CLIP
+
+
+def longshort_size(height: int, width: int, clip_size: int) -> tuple[int, int, int]:
+    """(short edge after the first resize, long edge after it, long edge kept by the crop) in pixels.
+
+    The official ``PllavaProcessor.resize_crop_longshort`` for one video: the short edge becomes
+    ``max(clip_size, min(short, int(min(640, long) / ratio)))`` with ``ratio = long / short``, the long edge
+    ``int(new_short * long / short)``; the crop keeps ``int(new_short * ratio)`` of it.
+    """
+    short, long = min(height, width), max(height, width)
+    ratio = long / short
+    new_short = max(clip_size, min(short, int(min(LONG_EDGE_CAP, long) / ratio)))
+    return new_short, int(new_short * long / short), int(new_short * ratio)
+
+
+def longshort_frames(frames: np.ndarray, clip_size: int) -> list[np.ndarray]:
+    """(T, H, W, 3) uint8 frames of one video → T frames resized (PIL bicubic) and cropped as the official
+    processor does before its CLIP step. The crop starts a quarter of the excess in, as the official does."""
+    from PIL import Image
+
+    height, width = frames.shape[1:3]
+    new_short, new_long, kept = longshort_size(height, width, clip_size)
+    portrait = height > width
+    size = (new_short, new_long) if portrait else (new_long, new_short)  # PIL (width, height)
+    start = (new_long - kept) // 2 // 2
+    out = []
+    for frame in frames:
+        image = Image.fromarray(np.ascontiguousarray(frame))
+        resized = np.asarray(image.resize(size, resample=Image.BICUBIC) if image.size != size else image)
+        out.append(resized[start:start + kept] if portrait else resized[:, start:start + kept])
+    return out
 
 
 class PllavaProcessor(ProcessorMixin):
@@ -37,8 +70,16 @@ class PllavaProcessor(ProcessorMixin):
         return math.prod(self.pooling_shape)
 
     def preprocess_frames(self, frames: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
-        """(N, H, W, 3) uint8 frames (or PIL images) → (N, 3, S, S) float pixel values."""
-        return self.image_processor(images=list(frames), return_tensors='pt')['pixel_values']
+        """(N, H, W, 3) uint8 frames of one video or image (same size) → (N, 3, S, S) float32 pixel values.
+
+        As the official processor: the long-edge cap and crop of :func:`longshort_frames`, then the image
+        processor (the PIL-backed CLIP processor for the released models: see ``register.py``).
+        """
+        frames = np.stack([np.asarray(f.convert('RGB')) if hasattr(f, 'convert') else np.asarray(f)
+                           for f in frames])
+        clip_size = int(self.image_processor.size['shortest_edge'])
+        images = longshort_frames(frames, clip_size)
+        return self.image_processor(images=images, return_tensors='pt')['pixel_values']
 
     def expand_text(self, text: str, num_media: int) -> str:
         if text.count(self.image_token) != num_media:
@@ -53,8 +94,7 @@ class PllavaProcessor(ProcessorMixin):
         media += [np.asarray(video) for video in videos or []]
         output = {}
         if media:
-            output['pixel_values'] = self.preprocess_frames(np.concatenate([m.reshape(-1, *m.shape[-3:])
-                                                                            for m in media]))
+            output['pixel_values'] = torch.cat([self.preprocess_frames(m.reshape(-1, *m.shape[-3:])) for m in media])
             output['frames_per_media'] = torch.tensor([len(m) for m in media], dtype=torch.long)
         if text is not None:
             texts = [text] if isinstance(text, str) else list(text)

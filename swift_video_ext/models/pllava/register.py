@@ -41,7 +41,9 @@ class PllavaLoader(ModelLoader):
 
     def get_processor(self, model_dir: str, config: PllavaConfig) -> PllavaProcessor:
         tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
-        image_processor = AutoImageProcessor.from_pretrained(model_dir, trust_remote_code=False)
+        # the PIL backend: transformers 5's default (torchvision) CLIP processor is off by 1-2 uint8 steps from
+        # the PIL one the official code uses
+        image_processor = AutoImageProcessor.from_pretrained(model_dir, backend='pil', trust_remote_code=False)
         processor = PllavaProcessor(image_processor, tokenizer, num_frames=config.num_frames,
                                     pooling_shape=config.pooling_shape)
         check_image_token(config, processor, model_dir)

@@ -1,17 +1,29 @@
 """ms-swift templates for PLLaVA: Vicuna (7B/13B) and ChatML (34B), one ``<image>`` per image or video.
 
-Training layout of the reference code (label on the answer and its end token only)::
+``pllava`` / ``pllava_chatml`` (defaults) reproduce the official training text of the released models
+(``scripts/train_pllava_*.sh``: ``mm_alone False``, no second message; ``it_dataset.py`` ``process_qa``); the
+label covers each answer and its end token::
 
-    <s>[{system} ]USER:<image>\\n{question}</s>ASSISTANT:{answer}</s>
+    <s>[{system} ]USER:<image>\\n{q1}</s>ASSISTANT:{a1}</s>USER:{q2}</s>ASSISTANT:{a2}</s>
+    <s>[{system}<|im_end|>\\n]<|im_start|>user\\n<image>\\n{q1}<|im_end|>\\n<|im_start|>assistant\\n{a1}<|im_end|>\\n
 
-Each ``<image>`` (from an ``<image>`` or ``<video>`` tag) expands to ``prod(pooling_shape)`` image tokens
-(2304 for the released models). Videos are sampled with ``segment_middle`` at inference and ``segment_random`` in
-training (NUM_FRAMES frames, default the checkpoint's ``num_frames``).
+``pllava_eval`` / ``pllava_chatml_eval`` reproduce the official evaluation prompts (``eval_utils.py``
+``eval_vcgbench`` / ``eval_vcg_llavanext``): the Video-ChatGPT system prompt by default and every image or video
+in its own user turn before the question::
+
+    <s>{system} USER: <image>\\n USER: {q1} ASSISTANT:{a1}</s>USER: {q2} ASSISTANT:
+    <s>{system}<|im_end|>\\n<|im_start|>user\\n<image>\\n<|im_end|>\\n<|im_start|>user\\n{q1}<|im_end|>\\n<|im_start|>assistant\\n
+
+``<s>`` is the tokenizer's BOS when its tokenizer adds one (as the official code tokenizes). Each ``<image>``
+expands to ``prod(pooling_shape)`` image tokens (2304 for the released models). Videos are sampled with
+``segment_middle_fixed`` at inference and ``segment_random_fixed`` in training (NUM_FRAMES frames, default the
+checkpoint's ``num_frames``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Literal
 
 import numpy as np
@@ -26,10 +38,17 @@ from .processing_pllava import VIDEO_SAMPLING
 
 IMAGE_SENTINEL, VIDEO_SENTINEL = -200, -201
 TEMPLATE_VICUNA, TEMPLATE_CHATML = 'pllava', 'pllava_chatml'
+TEMPLATE_VICUNA_EVAL, TEMPLATE_CHATML_EVAL = 'pllava_eval', 'pllava_chatml_eval'
+# The official evaluation system prompt (eval_utils.py conv_eval_vcg; no space before "Follow", as there).
+VCG_SYSTEM = ('You are Video-ChatGPT, a large vision-language assistant. You are able to understand the video '
+              'content that the user provides, and assist the user with a variety of tasks using natural language.'
+              'Follow the instructions carefully and explain your answers in detail based on the provided video.')
+MEDIA_TAG = re.compile(r'<(?:image|video)>')
 
 
 class PllavaTemplate(VideoTemplate):
     placeholder_tokens = []
+    media_turn: str | None = None  # text after each medium when media get their own user turn (eval layouts)
 
     def resolve_sampling(self) -> VideoSampling:
         num_frames = getattr(self.config, 'num_frames', None) or VIDEO_SAMPLING.num_frames
@@ -39,7 +58,15 @@ class PllavaTemplate(VideoTemplate):
                     inputs: StdTemplateInputs) -> list[Context]:
         if media_type == 'audio':
             raise ValueError('PLLaVA does not take audio')
-        return [[IMAGE_SENTINEL if media_type == 'image' else VIDEO_SENTINEL], '\n']
+        return [[IMAGE_SENTINEL if media_type == 'image' else VIDEO_SENTINEL], self.media_turn or '\n']
+
+    def _media_first(self, inputs: StdTemplateInputs) -> None:
+        """Move the media tags of each user message to its front: there they become their own turn."""
+        for message in inputs.messages:
+            content = message.get('content')
+            if message.get('role') == 'user' and isinstance(content, str) and MEDIA_TAG.search(content):
+                tags = ''.join(MEDIA_TAG.findall(content))
+                message['content'] = tags + MEDIA_TAG.sub('', content)
 
     def _media_frames(self, input_ids: list[int], inputs: StdTemplateInputs) -> tuple[list[int], list[np.ndarray]]:
         """Positions of the media sentinels and, in the same prompt order, each medium's (T, H, W, 3) frames."""
@@ -58,6 +85,8 @@ class PllavaTemplate(VideoTemplate):
         return positions, frames
 
     def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:
+        if self.media_turn is not None:
+            self._media_first(inputs)
         encoded = super()._encode(inputs)
         positions, media = self._media_frames(encoded['input_ids'], inputs)
         if not positions:
@@ -80,6 +109,18 @@ class PllavaTemplate(VideoTemplate):
         return res
 
 
+class PllavaEvalTemplate(PllavaTemplate):
+    """Vicuna evaluation layout: ``USER: <image>\\n USER: {query} ASSISTANT:``."""
+
+    media_turn = '\n USER: '
+
+
+class PllavaChatmlEvalTemplate(PllavaTemplate):
+    """ChatML evaluation layout: ``<|im_start|>user\\n<image>\\n<|im_end|>\\n<|im_start|>user\\n{query}...``."""
+
+    media_turn = '\n<|im_end|>\n<|im_start|>user\n'
+
+
 def template_metas() -> list[TemplateMeta]:
     vicuna = TemplateMeta(TEMPLATE_VICUNA, prefix=[], system_prefix=['{{SYSTEM}} '],
                           prompt=['USER:{{QUERY}}', ['eos_token_id'], 'ASSISTANT:'], chat_sep=[['eos_token_id']],
@@ -88,4 +129,12 @@ def template_metas() -> list[TemplateMeta]:
                           prompt=['<|im_start|>user\n{{QUERY}}<|im_end|>\n<|im_start|>assistant\n'],
                           chat_sep=['<|im_end|>\n'], suffix=['<|im_end|>\n'], stop_words=['<|im_end|>'],
                           auto_add_bos=True, template_cls=PllavaTemplate)
-    return [vicuna, chatml]
+    vicuna_eval = TemplateMeta(TEMPLATE_VICUNA_EVAL, prefix=[], system_prefix=['{{SYSTEM}} '],
+                               prompt=['USER: {{QUERY}} ASSISTANT:'], chat_sep=[['eos_token_id']],
+                               suffix=[['eos_token_id']], default_system=VCG_SYSTEM, auto_add_bos=True,
+                               template_cls=PllavaEvalTemplate)
+    chatml_eval = TemplateMeta(TEMPLATE_CHATML_EVAL, prefix=[], system_prefix=['{{SYSTEM}}<|im_end|>\n'],
+                               prompt=['<|im_start|>user\n{{QUERY}}<|im_end|>\n<|im_start|>assistant\n'],
+                               chat_sep=['<|im_end|>\n'], suffix=['<|im_end|>\n'], stop_words=['<|im_end|>'],
+                               default_system=VCG_SYSTEM, auto_add_bos=True, template_cls=PllavaChatmlEvalTemplate)
+    return [vicuna, chatml, vicuna_eval, chatml_eval]

@@ -44,8 +44,8 @@ def reference_features(model, pixel_values, counts) -> list[torch.Tensor]:
     out = []
     for chunk in torch.split(projected, counts):
         t, n = chunk.shape[0], cfg.num_frames
-        if t < n:
-            chunk = chunk[[i * t // n for i in range(n)]]
+        if t < n:  # the official projector's repeat (modeling_pllava.py PllavaMultiModalProjector.forward)
+            chunk = chunk.repeat_interleave(n // t + 1, dim=0)[:n]
         grid = chunk.reshape(chunk.shape[0], h, w, -1).permute(3, 0, 1, 2)
         pooled = reference_pool(grid, tuple(cfg.pooling_shape))
         out.append(pooled.permute(1, 2, 3, 0).reshape(-1, pooled.shape[0]))
@@ -100,7 +100,7 @@ def test_short_clip_is_repeated_in_order():
     frames = torch.randn(2, 3, 56, 56)
     with torch.no_grad():
         (short,) = model.model.get_media_features(frames, torch.tensor([2]))
-        (full,) = model.model.get_media_features(frames[[0, 0, 1, 1]], torch.tensor([4]))
+        (full,) = model.model.get_media_features(frames[[0, 0, 0, 1]], torch.tensor([4]))  # official: 0,0,0,1
     torch.testing.assert_close(short, full, atol=1e-5, rtol=1e-5)
 
 

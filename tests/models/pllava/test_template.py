@@ -80,13 +80,24 @@ def test_image_and_video_keep_prompt_order(tiny_pllava, clip, tmp_path):
 
 def test_sampling_strategy_follows_mode(tiny_pllava, clip):
     infer = make_template(tiny_pllava, mode='transformers')
-    expected = sample_video(clip, 'segment_middle', num_frames=4).indices.tolist()
-    assert infer.sample_video(str(clip)).indices.tolist() == expected
+    expected = sample_video(clip, 'segment_middle_fixed', num_frames=4).indices.tolist()
+    assert infer.sample_video(str(clip)).indices.tolist() == expected == [4, 14, 24, 33]  # seg = 39 / 4
     train = make_template(tiny_pllava, mode='train')
     draws = {tuple(train.sample_video(str(clip)).indices.tolist()) for _ in range(8)}
     assert len(draws) > 1  # random augmentation
     for draw in draws:
-        assert [i // 10 for i in draw] == [0, 1, 2, 3]  # one frame per segment of 10
+        assert [i // 10 for i in draw] == [0, 1, 2, 3] and all(i % 10 != 9 for i in draw)  # official "rand"
+
+
+def test_short_clip_gives_num_frames_with_repeats(tiny_pllava, tmp_path):
+    short = write_counter_clip(tmp_path / 'short.mp4', num_frames=2, fps=10)
+    for mode, expected in [('transformers', [0, 0, 0, 1]), ('train', [0, 1, 1, 1])]:  # official eval / rand
+        template = make_template(tiny_pllava, mode=mode)
+        video = template.sample_video(str(short))
+        assert video.indices.tolist() == expected and len(video.frames) == 4
+        assert video.timestamps.tolist() == [i / 10 for i in expected]
+        for a, b in [(0, 1), (2, 3)]:  # same index, same decoded frame; different index, different frame
+            assert np.array_equal(video.frames[a], video.frames[b]) == (expected[a] == expected[b])
 
 
 def test_num_frames_env_knob(tiny_pllava, clip, monkeypatch):
