@@ -23,7 +23,7 @@ class MiniGPT4VideoLoader(ModelLoader):
         return MiniGPT4VideoConfig.from_pretrained(model_dir)
 
     def get_processor(self, model_dir: str, config: MiniGPT4VideoConfig) -> MiniGPT4VideoProcessor:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=False)
         if config.image_token_id != tokenizer.unk_token_id:
             logger.warning(f'{model_dir}: image_token_id {config.image_token_id} is not the tokenizer\'s <unk> '
                            f'({tokenizer.unk_token_id}); make sure text never produces it')

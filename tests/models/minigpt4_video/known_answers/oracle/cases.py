@@ -66,3 +66,14 @@ for name, r in out['cases'].items():
     for mode in ('inference', 'eval', 'train'):
         caps = r[mode]['captions']
         print(name, mode, len(r[mode]['indices']), sum(1 for x in caps if x), caps[:12])
+
+# Conversation format with a system message and with two rounds (conversation.py Conversation.get_prompt)
+conv = H.CONV_VISION.copy(); conv.system = 'Be brief.'
+conv.append_message(conv.roles[0], 'BODY'); conv.append_message(conv.roles[1], None)
+two = H.CONV_VISION.copy(); two.system = ''
+for q, a in (('BODY', 'A1'), ('Q2', None)):
+    two.append_message(two.roles[0], q); two.append_message(two.roles[1], a)
+out['conversation'] = {'_source': 'minigpt4/conversation/conversation.py CONV_VISION.copy().get_prompt()',
+                       'system': conv.get_prompt(), 'two_rounds': two.get_prompt()}
+print(out['conversation'])
+json.dump(out, open(sys.argv[1], 'w'), indent=1)
