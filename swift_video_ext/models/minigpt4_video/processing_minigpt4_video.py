@@ -52,6 +52,15 @@ def inference_milliseconds(seconds: float) -> int:
     return int((h * 3600 + m * 60 + s) * 1000)
 
 
+def nominal_fps(fps: float) -> float:
+    """The frame rate a container reports (what cv2 / moviepy give the reference code) from a measured average:
+    a whole number, or an NTSC rate k·1000/1001, when within 1e-6 of one; else the measured rate."""
+    for rate in (round(fps), round(fps * 1.001) * 1000 / 1001):
+        if rate > 0 and abs(fps - rate) < 1e-6 * rate:
+            return float(rate)
+    return float(fps)
+
+
 class _InferenceLookup:
     """Inference: one cue per frame, found by bisection over the cues in file order (so of two overlapping cues
     the one bisection meets first wins); text stripped, newlines as spaces; frame time ``i / fps``."""
@@ -129,14 +138,14 @@ def frame_captions(cues: Sequence[SubtitleCue], indices: Sequence[int], fps: flo
     """One caption per sampled frame, ``''`` when it gets none, by the reference rules of ``mode``.
 
     ``cues`` in file order; ``indices`` (T,) positions of the sampled frames in a full sequential decode; ``fps``
-    frames per second of that decode. A caption keeps the reference's trailing space (``'hello there '``).
+    frames per second of that decode (snapped by :func:`nominal_fps`). A caption keeps the reference's trailing space (``'hello there '``).
     """
     if mode not in _LOOKUPS:
         raise ValueError(f'subtitle mode {mode!r}: expected one of {SUBTITLE_MODES}')
     indices = [int(i) for i in indices]
     if not cues or not indices:
         return [''] * len(indices)
-    lookup, sampled = _LOOKUPS[mode](cues, fps), set(indices)
+    lookup, sampled = _LOOKUPS[mode](cues, nominal_fps(fps)), set(indices)
     emitted: dict[int, str] = {}
     buffer, previous, words, seen = '', '', 0, set()
     for index in range(max(indices) + 1):
