@@ -138,7 +138,8 @@ def frame_captions(cues: Sequence[SubtitleCue], indices: Sequence[int], fps: flo
     """One caption per sampled frame, ``''`` when it gets none, by the reference rules of ``mode``.
 
     ``cues`` in file order; ``indices`` (T,) positions of the sampled frames in a full sequential decode; ``fps``
-    frames per second of that decode (snapped by :func:`nominal_fps`). A caption keeps the reference's trailing space (``'hello there '``).
+    frames per second of that decode (snapped by :func:`nominal_fps`). A caption keeps the reference's trailing
+    space (``'hello there '``).
     """
     if mode not in _LOOKUPS:
         raise ValueError(f'subtitle mode {mode!r}: expected one of {SUBTITLE_MODES}')

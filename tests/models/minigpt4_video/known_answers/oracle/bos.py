@@ -1,11 +1,16 @@
 """BOS handling: official get_context_emb (inference) and prompt_wrap + forward's BOS (training) on a tiny
 sentencepiece Llama tokenizer (slow LlamaTokenizer, as the official loads it)."""
-import json, sys, types, io
-import sentencepiece as spm, torch
-from transformers import LlamaTokenizer
-import harness as H
+import json
+import pathlib
+import sys
+import types
 
-d = json.load(open(sys.argv[1]))
+import harness as H
+import sentencepiece as spm
+import torch
+from transformers import LlamaTokenizer
+
+d = json.loads(pathlib.Path(sys.argv[1]).read_text())
 text = '\n'.join(c['inference']['prompt'] + '\n' + c['train']['text'] for c in d['cases'].values()) * 3
 spm.SentencePieceTrainer.train(sentence_iterator=iter(text.split('\n')), model_prefix='/work/oracle/minigpt4/work/sp',
                                vocab_size=120, model_type='bpe', unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
@@ -35,4 +40,4 @@ res['train_segments'] = instr.split('<ImageHere>')
 res['_note'] = ('training: forward() prepends one BOS embedding before the prompt_wrap output '
                 '(mini_gpt4_llama_v2.py forward); answer tokenised as answer + "</s>" without special tokens')
 print(json.dumps({k: v for k, v in res.items() if 'segments' not in k}))
-json.dump(res, open(sys.argv[2], 'w'), indent=1)
+pathlib.Path(sys.argv[2]).write_text(json.dumps(res, indent=1))

@@ -1,6 +1,14 @@
-"""Known answers from the official MiniGPT4-video code (see harness.py). Writes known_answers JSON."""
-import json, pathlib, sys, types
-import torch
+"""Known answers from the official MiniGPT4-video code (see harness.py). Writes known_answers JSON.
+
+Run in a venv with torch 2.13 CPU, transformers 4.37.2, peft 0.2.0, webvtt-py 0.4.6 and the official sources
+unpacked at ``harness.OFF``: ``python cases.py ka.json && python bos.py ka.json bos.json`` (bos.py also needs
+sentencepiece + protobuf); official_prompts.json = ka.json + {"bos": bos.json}.
+"""
+import json
+import pathlib
+import sys
+import types
+
 import harness as H
 
 W = pathlib.Path('/work/oracle/minigpt4/work')
@@ -33,7 +41,8 @@ out = {'_source': 'Vision-CAIR/MiniGPT4-video@ecabd7a: minigpt4_video_inference.
        'VideoChatGPTDataset.__getitem__ (train). Run by /work/oracle/minigpt4/cases.py on fake videos whose '
        'frames carry their decode index.', 'question': QUESTION, 'cases': {}}
 for name, c in CASES.items():
-    d = W / name; d.mkdir(parents=True, exist_ok=True)
+    d = W / name
+    d.mkdir(parents=True, exist_ok=True)
     video, subs = str(d / 'v.mp4'), d / 'v.vtt'
     subs.write_text(vtt(c['cues']))
     H.VIDEOS[video] = (c['n'], c['fps'])
@@ -48,8 +57,10 @@ for name, c in CASES.items():
         frames, body = H.ns['match_frames_and_subtitles'](video, H.ns['extract_subtitles'](str(subs)), interval,
                                                          c['words'], fps, c['N'])
         body += '\n' + QUESTION
-        conv = H.CONV_VISION.copy(); conv.system = ''
-        conv.append_message(conv.roles[0], body); conv.append_message(conv.roles[1], None)
+        conv = H.CONV_VISION.copy()
+        conv.system = ''
+        conv.append_message(conv.roles[0], body)
+        conv.append_message(conv.roles[1], None)
         idx, prompt = frames.flatten().tolist(), conv.get_prompt()
     e_idx, e_instr, e_prompt = H.run_eval(video, str(subs), QUESTION, c['N'], c['words'])
     t_idx, t_instr = H.run_train(video, str(subs), QUESTION, c['N'], c['words'])
@@ -61,19 +72,23 @@ for name, c in CASES.items():
         'train': {'indices': t_idx, 'instruction': t_instr, 'captions': H.split_body(t_instr),
                   'text': '[INST] ' + t_instr + '[/INST]'},
     }
-json.dump(out, open(sys.argv[1], 'w'), indent=1)
+pathlib.Path(sys.argv[1]).write_text(json.dumps(out, indent=1))
 for name, r in out['cases'].items():
     for mode in ('inference', 'eval', 'train'):
         caps = r[mode]['captions']
         print(name, mode, len(r[mode]['indices']), sum(1 for x in caps if x), caps[:12])
 
 # Conversation format with a system message and with two rounds (conversation.py Conversation.get_prompt)
-conv = H.CONV_VISION.copy(); conv.system = 'Be brief.'
-conv.append_message(conv.roles[0], 'BODY'); conv.append_message(conv.roles[1], None)
-two = H.CONV_VISION.copy(); two.system = ''
+conv = H.CONV_VISION.copy()
+conv.system = 'Be brief.'
+conv.append_message(conv.roles[0], 'BODY')
+conv.append_message(conv.roles[1], None)
+two = H.CONV_VISION.copy()
+two.system = ''
 for q, a in (('BODY', 'A1'), ('Q2', None)):
-    two.append_message(two.roles[0], q); two.append_message(two.roles[1], a)
+    two.append_message(two.roles[0], q)
+    two.append_message(two.roles[1], a)
 out['conversation'] = {'_source': 'minigpt4/conversation/conversation.py CONV_VISION.copy().get_prompt()',
                        'system': conv.get_prompt(), 'two_rounds': two.get_prompt()}
 print(out['conversation'])
-json.dump(out, open(sys.argv[1], 'w'), indent=1)
+pathlib.Path(sys.argv[1]).write_text(json.dumps(out, indent=1))

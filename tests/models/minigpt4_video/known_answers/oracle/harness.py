@@ -1,10 +1,16 @@
 """Runs pieces of the official MiniGPT4-video code (ecabd7a) on fake videos and synthetic subtitle files.
 
-Functions/methods are taken from the official sources with ast and executed unchanged; cv2 / moviepy / the
+Functions/methods are taken from the official sources with ast and executed unchanged
+cv2 / moviepy / the
 vision processor are replaced by fakes whose frames carry their decode index.
 """
-import ast, json, sys, types, pathlib
-import numpy as np, torch, webvtt
+import ast
+import pathlib
+import types
+
+import numpy as np
+import torch
+import webvtt
 
 OFF = pathlib.Path('/work/oracle/minigpt4/official')
 
@@ -32,7 +38,9 @@ class FakeCap:
     def read(self):
         if self.i >= self.n:
             return False, None
-        f = np.zeros((1, 1, 3), dtype=np.int64); f[0, 0, 0] = self.i; self.i += 1
+        f = np.zeros((1, 1, 3), dtype=np.int64)
+        f[0, 0, 0] = self.i
+        self.i += 1
         return True, f
     def get(self, prop):
         return self.fps
@@ -42,14 +50,16 @@ class FakeCap:
 
 class FakeClip:
     def __init__(self, path):
-        n, self.fps = VIDEOS[path]; self.duration = n / self.fps
+        n, self.fps = VIDEOS[path]
+        self.duration = n / self.fps
     def close(self):
         pass
 
 
 fake_cv2 = types.SimpleNamespace(VideoCapture=FakeCap, CAP_PROP_FPS=5, destroyAllWindows=lambda: None)
 fake_transforms = types.SimpleNamespace(Compose=lambda fs: (lambda x: x), ToPILImage=lambda: None)
-vis = lambda frame: torch.tensor([int(frame[0, 0, 2])])  # after BGR->RGB the index sits in channel 2
+def vis(frame):
+    return torch.tensor([int(frame[0, 0, 2])])  # after BGR->RGB the index sits in channel 2
 
 ns = dict(cv2=fake_cv2, VideoFileClip=FakeClip, transforms=fake_transforms, vis_processor=vis, webvtt=webvtt,
           torch=torch, os=__import__('os'))
@@ -80,8 +90,10 @@ def split_body(body):
 def run_inference(video, subs, question, mistral=False):
     ns['args'] = types.SimpleNamespace(ckpt='mistral_ckpt.pth' if mistral else 'llama_ckpt.pth')
     frames, body = ns['prepare_input'](video, subs, question)
-    conv = CONV_VISION.copy(); conv.system = ''
-    conv.append_message(conv.roles[0], body); conv.append_message(conv.roles[1], None)
+    conv = CONV_VISION.copy()
+    conv.system = ''
+    conv.append_message(conv.roles[0], body)
+    conv.append_message(conv.roles[1], None)
     return frames.flatten().tolist(), body, conv.get_prompt()
 
 
