@@ -140,3 +140,12 @@ def test_inference_template_has_the_official_double_bos(tiny_minigpt, tmp_path):
         bos_id = template.tokenizer.bos_token_id
         assert ids[:leading] == [bos_id] * leading and ids[leading] != bos_id
         assert ids.count(bos_id) == leading
+
+
+def test_measured_fps_snaps_to_the_nominal_rate():
+    """A 10 fps clip measures 9.999999999999998 fps; the official int(fps) would make that 9 (frame times 11 % off)."""
+    from swift_video_ext.models.minigpt4_video.processing_minigpt4_video import nominal_fps
+
+    assert nominal_fps(9.999999999999998) == 10.0
+    assert nominal_fps(29.97002997002997 + 1e-9) == 30000 / 1001
+    assert nominal_fps(12.5) == 12.5
