@@ -138,8 +138,9 @@ def frame_captions(cues: Sequence[SubtitleCue], indices: Sequence[int], fps: flo
     """One caption per sampled frame, ``''`` when it gets none, by the reference rules of ``mode``.
 
     ``cues`` in file order; ``indices`` (T,) positions of the sampled frames in a full sequential decode; ``fps``
-    frames per second of that decode (snapped by :func:`nominal_fps`). A caption keeps the reference's trailing
-    space (``'hello there '``).
+    frames per second of that decode (snapped by :func:`nominal_fps`). Frames are walked from the first sampled one
+    (frame 0 in the reference; the start of a ``VIDEO_START`` window here). A caption keeps the reference's
+    trailing space (``'hello there '``).
     """
     if mode not in _LOOKUPS:
         raise ValueError(f'subtitle mode {mode!r}: expected one of {SUBTITLE_MODES}')
@@ -149,7 +150,7 @@ def frame_captions(cues: Sequence[SubtitleCue], indices: Sequence[int], fps: flo
     lookup, sampled = _LOOKUPS[mode](cues, nominal_fps(fps)), set(indices)
     emitted: dict[int, str] = {}
     buffer, previous, words, seen = '', '', 0, set()
-    for index in range(max(indices) + 1):
+    for index in range(min(indices), max(indices) + 1):  # the reference starts at 0, its first sampled frame
         buffer = lookup.step(index, buffer, previous, seen)
         if index in sampled and buffer and words < max_words:
             emitted[index], previous, buffer = buffer, buffer, ''
