@@ -43,3 +43,23 @@ def record_over_length(row: str, reason: str, max_length: int | None) -> int:
 def over_length_rows() -> dict[str, int]:
     """Rows dropped for their length in this process and how often."""
     return dict(_over_length)
+
+
+_bad_subtitles: Counter = Counter()
+
+
+def record_bad_subtitles(path: str, reason: str) -> int:
+    """Count an unreadable subtitle file (its row is used without subtitles) and warn once per file; returns the
+    running total."""
+    first_time = path not in _bad_subtitles
+    _bad_subtitles[path] += 1
+    total = sum(_bad_subtitles.values())
+    if first_time:
+        get_logger().warning(f'unreadable subtitle file, its row is used without subtitles: {path}: {reason} '
+                             f'({total} so far, {len(_bad_subtitles)} distinct files)')
+    return total
+
+
+def bad_subtitle_files() -> dict[str, int]:
+    """Subtitle files that could not be read in this process and how often."""
+    return dict(_bad_subtitles)

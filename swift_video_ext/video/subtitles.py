@@ -1,13 +1,23 @@
-"""Subtitles (.srt, .vtt, .ass via pysubs2) aligned to sampled frame timestamps."""
+"""Subtitles (.srt, .vtt; .ass via pysubs2) aligned to sampled frame timestamps.
+
+Files are decoded with the first encoding that works (UTF-8 with or without BOM, UTF-16 with a BOM, cp1252,
+latin-1). A file that decodes but holds no cue (garbage, binary) raises :class:`SubtitleError` naming the file.
+Each cue keeps its text as written (``raw``: lines joined by ``\\n``, ``<…>`` cue tags removed, spacing kept, as
+webvtt-py 0.4.6 gives it) and a whitespace-collapsed ``text`` for generic use.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 SUBTITLE_EXTENSIONS = ('.srt', '.vtt', '.en.vtt', '.en.srt', '.ass')
+ENCODINGS = ('utf-8-sig', 'cp1252', 'latin-1')
+_TIMING = re.compile(r'^\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})\s*-->\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{3})')
+_CUE_TAG = re.compile('<.*?>')
 
 
 class SubtitleError(ValueError):
@@ -22,29 +32,83 @@ class SubtitleError(ValueError):
 class SubtitleCue:
     start: float  # seconds
     end: float  # seconds
-    text: str
+    text: str  # whitespace collapsed
+    raw: str | None = None  # as written: lines joined by '\n', cue tags removed (None: same as ``text``)
+
+    @property
+    def raw_text(self) -> str:
+        return self.text if self.raw is None else self.raw
+
+
+def _seconds(stamp: str) -> float:
+    """``[h:]mm:ss.mmm`` (or ``,mmm``) → seconds, summed as h·3600 + m·60 + s + ms/1000 (webvtt-py's order)."""
+    clock, millis = stamp[:-4], int(stamp[-3:])
+    parts = [int(p) for p in clock.split(':')]
+    hours, minutes, seconds = ([0] * (3 - len(parts)) + parts)
+    return hours * 3600 + minutes * 60 + seconds + millis / 1000
+
+
+def decode_subtitle_bytes(data: bytes, path: str) -> str:
+    """Text of a subtitle file: UTF-16 when it has a UTF-16 BOM, else the first of :data:`ENCODINGS` that decodes."""
+    if data.startswith((b'\xff\xfe', b'\xfe\xff')):
+        return data.decode('utf-16')
+    if b'\x00' in data:
+        raise SubtitleError(path, 'binary data (NUL bytes), not a subtitle file')
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SubtitleError(path, f'cannot decode as any of {", ".join(ENCODINGS)}')  # unreachable: latin-1 decodes all
+
+
+def parse_cues(text: str) -> list[SubtitleCue]:
+    """Cues of .srt/.vtt text in file order: blocks separated by blank lines, each with a ``a --> b`` line."""
+    cues = []
+    for block in re.split(r'\n[ \t]*\n', text.replace('\r\n', '\n').replace('\r', '\n')):
+        lines = block.strip('\n').split('\n')
+        timing = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
+        if timing is None:
+            continue
+        start, end = _TIMING.match(lines[timing]).groups()
+        raw = _CUE_TAG.sub('', '\n'.join(lines[timing + 1:]))
+        cues.append(SubtitleCue(_seconds(start), _seconds(end), ' '.join(raw.split()), raw))
+    return cues
+
+
+def _parse_ass(text: str, path: str) -> list[SubtitleCue]:
+    import pysubs2
+
+    try:
+        subs = pysubs2.SSAFile.from_string(text, format_='ass')
+    except (pysubs2.exceptions.Pysubs2Error, ValueError) as error:
+        raise SubtitleError(path, f'not a readable .ass file ({error})') from None
+    return [SubtitleCue(e.start / 1000.0, e.end / 1000.0, ' '.join(e.plaintext.split()), e.plaintext)
+            for e in subs if not e.is_comment]
 
 
 class Subtitles:
-    """Cues sorted by start time, with lookups by sampled frame timestamps (seconds)."""
+    """Cues sorted by start time, with lookups by sampled frame timestamps (seconds).
+
+    ``file_cues`` keeps every cue in file order (empty ones included), for rules that walk the file as written.
+    """
 
     def __init__(self, cues: Sequence[SubtitleCue], source: str = ''):
+        self.file_cues = list(cues)
         self.cues = sorted((c for c in cues if c.text.strip()), key=lambda c: (c.start, c.end))
         self.source = source
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Subtitles:
-        import pysubs2
-
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise SubtitleError(path, 'subtitle file not found')
-        try:
-            subs = pysubs2.load(path, encoding='utf-8')
-        except (pysubs2.exceptions.Pysubs2Error, UnicodeDecodeError, ValueError) as error:
-            raise SubtitleError(path, f'not a readable .srt/.vtt/.ass file ({error})') from None
-        cues = [SubtitleCue(e.start / 1000.0, e.end / 1000.0, ' '.join(e.plaintext.split()))
-                for e in subs if not e.is_comment]
+        with open(path, 'rb') as file:
+            data = file.read()
+        text = decode_subtitle_bytes(data, path)
+        cues = _parse_ass(text, path) if path.lower().endswith(('.ass', '.ssa')) else parse_cues(text)
+        if not cues and text.strip() and not text.lstrip('\ufeff').startswith('WEBVTT'):
+            raise SubtitleError(path, 'no subtitle cues found (not a readable .srt/.vtt file)')
         return cls(cues, source=path)
 
     @staticmethod

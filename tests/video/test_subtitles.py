@@ -1,4 +1,4 @@
-"""Subtitles aligned to sampled frame timestamps (.srt and .vtt through pysubs2)."""
+"""Subtitles: parsing (.srt, .vtt, .ass), encodings, unreadable files, alignment to sampled frame timestamps."""
 
 import pytest
 
@@ -30,3 +30,40 @@ def test_subtitle_file_found_next_to_video(tmp_path):
 def test_unreadable_subtitles_name_the_file(tmp_path):
     with pytest.raises(SubtitleError, match='missing.srt: subtitle file not found'):
         Subtitles.load(tmp_path / 'missing.srt')
+
+
+VTT = ('WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.500 align:start\n<v Bob>two  spaces</v>\nsecond <i>line</i>\n\n'
+       'NOTE a comment\n\n01:02:03.004 --> 01:02:04.000\nlate\n')
+
+
+def test_vtt_cues_keep_text_as_written_in_file_order(tmp_path):
+    """As webvtt-py 0.4.6 reads them: identifier and settings ignored, cue tags removed, spacing and line breaks
+    kept (``raw``); ``text`` is whitespace-collapsed; hours optional; times h·3600 + m·60 + s + ms/1000."""
+    path = tmp_path / 's.vtt'
+    path.write_text(VTT)
+    cues = Subtitles.load(path).file_cues
+    assert [(c.start, c.end, c.raw, c.text) for c in cues] == [
+        (1.0, 2.5, 'two  spaces\nsecond line', 'two spaces second line'),
+        (3723.004, 3724.0, 'late', 'late')]
+
+
+@pytest.mark.parametrize('encoding', ['utf-8', 'utf-8-sig', 'utf-16', 'cp1252', 'latin-1'])
+def test_subtitle_encodings_are_tried(tmp_path, encoding):
+    path = tmp_path / 's.srt'
+    path.write_bytes('1\n00:00:00,500 --> 00:00:01,000\ncafé crème\n'.encode(encoding))
+    assert [c.text for c in Subtitles.load(path).cues] == ['café crème']
+
+
+@pytest.mark.parametrize('content, reason', [(b'\x89PNG\x00\x00\x00binary', 'binary data'),
+                                             (b'\xc3(\x9d\xff garbage \xfe\x80', 'no subtitle cues found')])
+def test_garbage_subtitle_file_names_the_file_and_reason(tmp_path, content, reason):
+    path = tmp_path / 'bad.srt'
+    path.write_bytes(content)
+    with pytest.raises(SubtitleError, match=f'bad.srt: {reason}'):
+        Subtitles.load(path)
+
+
+def test_empty_subtitle_files_have_no_cues(tmp_path):
+    for name, text in (('e.srt', ''), ('e.vtt', 'WEBVTT\n\n')):
+        (tmp_path / name).write_text(text)
+        assert len(Subtitles.load(tmp_path / name)) == 0

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from swift_video_ext.models.minigpt4_video.processing_minigpt4_video import MiniGPT4VideoProcessor, budgeted_captions
+from swift_video_ext.models.minigpt4_video.processing_minigpt4_video import MiniGPT4VideoProcessor, frame_captions
 from swift_video_ext.video import sample_video
+from swift_video_ext.video.subtitles import SubtitleCue
 from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
 
 
@@ -104,8 +105,11 @@ def test_image_stage_layout(tiny_minigpt, tmp_path):
 
 
 def test_budget_overshoots_by_one_caption_like_the_original():
-    assert budgeted_captions(['a b c', '', 'd e', 'f'], 4) == ['a b c', '', 'd e', '']
-    assert budgeted_captions(['a', 'b'], 0) == ['', '']
+    # one cue per sampled frame (fps 1, frames 0..3); 'a b c ' counts 4 (len(text.split(' '))), so budget 4 stops
+    cues = [SubtitleCue(0.0, 0.5, 'a b c'), SubtitleCue(2.0, 2.5, 'd e'), SubtitleCue(3.0, 3.5, 'f')]
+    assert frame_captions(cues, [0, 1, 2, 3], 1.0, 4) == ['a b c ', '', '', '']
+    assert frame_captions(cues, [0, 1, 2, 3], 1.0, 5) == ['a b c ', '', 'd e ', '']
+    assert frame_captions(cues, [0, 1], 1.0, 0) == ['', '']
 
 
 def test_imagenet_bicubic_preprocessing():
