@@ -148,3 +148,31 @@ def write_subtitles(path: str | Path, cues: Sequence[tuple[float, float, str]]) 
         subs.append(pysubs2.SSAEvent(start=int(round(start * 1000)), end=int(round(end * 1000)), text=text))
     subs.save(str(path), format_='vtt' if path.suffix.lower() == '.vtt' else 'srt')
     return path
+
+
+def write_edit_list_clip(path: str | Path, *, discard: int = 1, num_frames: int = 48, fps: float = 24.0,
+                         gop: int = 12, bframes: int = 2) -> Path:
+    """An MP4 whose edit list hides its first ``discard`` frames, as B-frame encoders and cut tools leave them.
+
+    A counter clip is remuxed with every timestamp moved ``discard`` frames earlier: the MP4 muxer writes an edit
+    list starting at time 0, so the demuxer flags the packets before it as discard and a decode shows
+    ``num_frames - discard`` frames, the first one being counter ``discard`` (the container still indexes all).
+    """
+    import av
+
+    path = Path(path)
+    source = write_counter_clip(path.with_name(path.stem + '_source.mp4'), num_frames=num_frames, fps=fps, gop=gop,
+                                bframes=bframes)
+    with av.open(str(source)) as inp, av.open(str(path), mode='w') as out:
+        stream = inp.streams.video[0]
+        shift = int(round(discard / (fps * stream.time_base)))  # frames → time_base units
+        out_stream = out.add_stream_from_template(stream)
+        for packet in inp.demux(stream):
+            if packet.dts is None:  # the demuxer's end-of-stream flush packet
+                continue
+            packet.pts -= shift
+            packet.dts -= shift
+            packet.stream = out_stream
+            out.mux(packet)
+    source.unlink()
+    return path

@@ -77,9 +77,15 @@ class PyAVReader:
         import av
 
         pts, key_pts = [], []  # in decode order
+        discarded = 0  # packets an MP4 edit list cuts (decoded for reference, never shown): not missing frames
         try:
             for packet in self.container.demux(self.stream):
-                if packet.size == 0 or packet.is_discard:
+                if packet.size == 0:
+                    continue
+                if packet.is_discard:
+                    discarded += 1
+                    if packet.is_keyframe and packet.pts is not None:
+                        key_pts.append(packet.pts)  # still where a decode of the first shown frames starts
                     continue
                 if packet.pts is None:
                     return self.probe_by_decoding()
@@ -92,9 +98,9 @@ class PyAVReader:
         if not pts:
             raise VideoDecodeError(self.label, 'no decodable frame (the video stream holds no frames)')
         indexed = self.stream.frames
-        if indexed and len(pts) < indexed:
+        if indexed and len(pts) + discarded < indexed:
             raise VideoDecodeError(self.label, f'truncated: the container indexes {indexed} frames but only '
-                                   f'{len(pts)} are in the file')
+                                   f'{len(pts) + discarded} are in the file')
         frame_pts = np.unique(np.asarray(pts, dtype=np.int64))
         if len(frame_pts) != len(pts):  # duplicate timestamps: only a decode can say which frames exist
             return self.probe_by_decoding()
