@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends.base import ProbeMismatch, VideoSource, source_label, target_size
+from .backends.base import Orientation, ProbeMismatch, VideoSource, orient_frames, source_label, target_size
 from .backends.images import ImageSequenceReader
 from .cache import cached, draw_from_pool, entry_key, frame_cache, pool_candidates, source_identity
 from .errors import VideoDecodeError
@@ -94,7 +94,8 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     request = {'strategy': strategy, 'window': window, 'shortest_edge': shortest_edge, 'max_pixels': max_pixels,
                'backend': 'images' if is_frame_source(source) else _backend_name(backend),
                'source_fps': source_fps if is_frame_source(source) else None,
-               'params': {k: v for k, v in sorted(params.items()) if v is not None and k != 'seed'}}
+               'params': {k: v for k, v in sorted(params.items()) if v is not None and k != 'seed'},
+               'oriented': True}  # frames as displayed (entries from before the display matrix was applied miss)
     label = source_label(source) if not is_frame_source(source) else str(identity[1])
     if not pooled:
         return cached(cache, identity, request, label, lambda: decode(choose))
@@ -141,11 +142,18 @@ def _decode(source, choose: Callable[[np.ndarray], tuple[np.ndarray, Any]], *, w
             info = reader.probe_by_decoding()
             indices, extra = choose(info.frame_times)
             frames = reader.read(info, indices, size)
+        frames = orient_frames(frames, _orientation(reader))
         video = SampledVideo(frames=frames, timestamps=info.frame_times[indices].astype(np.float64),
                              indices=np.asarray(indices, dtype=np.int64), fps=info.fps, duration=info.duration,
                              backend=reader.name, source=source_label(source) if not is_frame_source(source)
                              else reader.label, num_source_frames=info.num_frames)
         return video, extra
+
+
+def _orientation(reader) -> Orientation:
+    """The display transform of the reader's video (decord/torchcodec readers probe through PyAV)."""
+    probe = getattr(reader, 'probe_reader', reader)
+    return probe.orientation() if hasattr(probe, 'orientation') else Orientation()
 
 
 def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:
@@ -155,7 +163,8 @@ def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:
 
 
 def decode_all_frames(source: VideoSource) -> tuple[np.ndarray, np.ndarray]:
-    """Every frame of a full sequential PyAV decode and its timestamp (seconds from the first frame).
+    """Every frame of a full sequential PyAV decode, as displayed (display matrix applied), and its timestamp
+    (seconds from the first frame).
 
     The reference the sampled frames are checked against; memory grows with the clip, so keep it for short clips.
     """
@@ -172,7 +181,8 @@ def decode_all_frames(source: VideoSource) -> tuple[np.ndarray, np.ndarray]:
                 times.append(frame.time)
         except av.error.FFmpegError as error:
             raise VideoDecodeError(reader.label, f'decoding failed: {error}') from None
-    if not frames:
-        raise VideoDecodeError(source_label(source), 'no decodable frame')
+        if not frames:
+            raise VideoDecodeError(source_label(source), 'no decodable frame')
+        orientation = reader.orientation()
     times = np.asarray(times, dtype=np.float64)
-    return np.stack(frames), times - times[0]
+    return orient_frames(np.stack(frames), orientation), times - times[0]

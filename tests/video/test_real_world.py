@@ -1,5 +1,7 @@
 """Files as cameras, phones and cut tools write them: MP4 edit lists, display matrices, corrupt packets."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -37,3 +39,83 @@ def test_edit_list_discarded_packets_are_not_missing_frames(tmp_path, monkeypatc
         assert sampled.num_source_frames == shown
         np.testing.assert_allclose(sampled.timestamps, full_times[sampled.indices], atol=1e-6)
         assert np.array_equal(sampled.frames, full_frames[sampled.indices])
+
+
+def write_rotated_clip(path, degrees: int, hflip: bool, *, width: int = 64, height: int = 32, num_frames: int = 6):
+    """A counter clip whose display matrix says: turn ``degrees`` counter-clockwise, then mirror left-right."""
+    import av
+
+    from swift_video_ext.video.synthetic import counter_frame
+
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('libx264', rate=24)
+        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
+        stream.set_display_rotation(degrees, hflip=hflip)
+        for i in range(num_frames):
+            frame = av.VideoFrame.from_ndarray(counter_frame(i, width, height), format='rgb24')
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def coded_frames(path) -> np.ndarray:
+    """Every frame as stored (no display matrix), straight from PyAV."""
+    import av
+
+    with av.open(str(path)) as container:
+        return np.stack([f.to_ndarray(format='rgb24') for f in container.decode(video=0)])
+
+
+def as_player_shows(frames: np.ndarray, degrees: int, hflip: bool) -> np.ndarray:
+    """Reference: PyAV's set_display_rotation semantics (a counter-clockwise turn, then the mirror), with numpy."""
+    shown = np.rot90(frames, k=degrees // 90, axes=(1, 2))  # counter-clockwise on screen (rows down)
+    return shown[:, :, ::-1] if hflip else shown
+
+
+ORIENTATIONS = [(d, f) for d in (0, 90, 180, 270) for f in (False, True)]
+DECORD_ROTATES = ('decord 0.6 turns rotated streams itself (ignoring mirrors, resizing after the turn); '
+                  'backends/decord.py must hand back the stored frames')
+BACKENDS = [name for name in ('decord', 'torchcodec') if importlib.util.find_spec(name)]
+BACKENDS = [pytest.param(b, marks=pytest.mark.xfail(reason=DECORD_ROTATES)) if b == 'decord' else b
+            for b in BACKENDS]
+
+
+@pytest.mark.parametrize('degrees,hflip', ORIENTATIONS)
+def test_display_matrix_is_applied(tmp_path, degrees, hflip):
+    path = write_rotated_clip(tmp_path / 'rotated.mp4', degrees, hflip)
+    coded = coded_frames(path)
+    expected = as_player_shows(coded, degrees, hflip)
+    if degrees or hflip:
+        assert not np.array_equal(expected, coded)  # the fixture changes the picture
+    full, _ = decode_all_frames(path)
+    assert np.array_equal(full, expected)
+    for strategy, params in [('uniform', {'num_frames': 3}), ('fps', {'fps': 24.0})]:
+        sampled = sample_video(path, strategy, **params)
+        assert np.array_equal(sampled.frames, expected[sampled.indices]), strategy
+    quarter = degrees in (90, 270)
+    resized = sample_video(path, 'uniform', num_frames=2, shortest_edge=16)
+    assert resized.frames.shape[1:3] == ((32, 16) if quarter else (16, 32))
+    planned = sample_video(path, 'uniform', num_frames=2, pixels=False)  # the planner sees the displayed size
+    assert planned.frames.shape[1:3] == ((64, 32) if quarter else (32, 64))
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+@pytest.mark.parametrize('degrees,hflip', [(90, False), (0, True), (270, True)])
+def test_display_matrix_other_backends(tmp_path, backend, degrees, hflip):
+    path = write_rotated_clip(tmp_path / 'rotated.mp4', degrees, hflip)
+    expected = as_player_shows(coded_frames(path), degrees, hflip)
+    sampled = sample_video(path, 'uniform', num_frames=3, backend=backend)
+    assert np.array_equal(sampled.frames, expected[sampled.indices])
+    resized = sample_video(path, 'uniform', num_frames=2, shortest_edge=16, backend=backend)
+    assert resized.frames.shape[1:3] == ((32, 16) if degrees in (90, 270) else (16, 32))
+
+
+def test_rotation_survives_the_frame_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('SWIFT_VIDEO_CACHE_DIR', str(tmp_path / 'cache'))
+    path = write_rotated_clip(tmp_path / 'r90.mp4', 90, False)
+    expected = as_player_shows(coded_frames(path), 90, False)
+    for _ in range(2):  # a miss (decode and store), then a hit
+        sampled = sample_video(path, 'uniform', num_frames=3)
+        assert np.array_equal(sampled.frames, expected[sampled.indices])

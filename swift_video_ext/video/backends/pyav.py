@@ -20,7 +20,15 @@ import numpy as np
 from ...logging_utils import get_logger
 from ..errors import VideoDecodeError
 from ..types import VideoInfo
-from .base import FrameSize, ProbeMismatch, VideoSource, describe_unreadable, source_label
+from .base import (
+    FrameSize,
+    Orientation,
+    ProbeMismatch,
+    VideoSource,
+    describe_unreadable,
+    orientation_from_matrix,
+    source_label,
+)
 
 
 def _open_container(source: VideoSource, label: str):
@@ -61,6 +69,7 @@ class PyAVReader:
         self.stream.thread_type = 'AUTO'
         self.stream.thread_count = threads
         self.skipped_packets = 0
+        self._matrix: tuple[int, ...] | None | bool = False  # False: not seen yet (no frame decoded)
 
     def __enter__(self) -> PyAVReader:
         return self
@@ -136,6 +145,21 @@ class PyAVReader:
                          frame_pts=frame_pts, keyframe_pts=key_pts, time_base=time_base, exact_pts=True,
                          reordered=reordered)
 
+    def orientation(self) -> Orientation:
+        """How decoded frames turn into what a player shows (the stream's display matrix).
+
+        Read from the first decoded frame (the matrix is stream side data FFmpeg attaches to every frame); when
+        nothing was decoded yet, one frame is decoded for it.
+        """
+        if self._matrix is False:
+            self._seek_start()
+            frames = self._decode_tolerant()
+            next(frames, None)
+            frames.close()
+            if self._matrix is False:
+                self._matrix = None
+        return orientation_from_matrix(self._matrix)
+
     # ------------------------------------------------------------------ read
     def read(self, info: VideoInfo, indices: np.ndarray, size: FrameSize | None = None) -> np.ndarray:
         """(T, H, W, 3) uint8 frames at ``indices`` (positions in a full decode), optionally resized to ``size``."""
@@ -180,9 +204,14 @@ class PyAVReader:
                 if wanted_pts is not None:
                     context.skip_frame = 'DEFAULT' if packet.pts is None or packet.pts in wanted_pts else 'NONREF'
                 try:
-                    yield from packet.decode()
+                    decoded = packet.decode()
                 except (av.error.InvalidDataError, av.error.UndefinedError, av.error.EOFError):
                     self.skipped_packets += 1
+                    continue
+                for frame in decoded:
+                    if self._matrix is False:
+                        self._matrix = _display_matrix(frame)
+                    yield frame
         finally:
             if wanted_pts is not None:
                 context.skip_frame = 'DEFAULT'
@@ -296,6 +325,17 @@ class _FrameBuffer:
 
     def missing(self) -> list[int]:
         return np.flatnonzero(~self.filled).tolist()
+
+
+def _display_matrix(frame) -> tuple[int, ...] | None:
+    """The frame's display matrix (9 int32), None when it has none."""
+    import struct
+
+    try:
+        data = bytes(frame.side_data['DISPLAYMATRIX'])
+    except KeyError:
+        return None
+    return struct.unpack('=9i', data[:36]) if len(data) >= 36 else None
 
 
 def _average_fps(times: np.ndarray, stream) -> float:
