@@ -176,3 +176,40 @@ def write_edit_list_clip(path: str | Path, *, discard: int = 1, num_frames: int 
             out.mux(packet)
     source.unlink()
     return path
+
+
+def write_damaged_clip(path: str | Path, *, num_frames: int = 40, fps: float = 25.0,
+                       zeroed: Sequence[int] = (20, 21, 22, 23, 24), swapped: tuple[int, int] | None = (10, 11),
+                       ) -> tuple[Path, np.ndarray]:
+    """An intra-only counter clip with damage: the frames ``zeroed`` have their data zeroed (the decoder rejects
+    them) and the two frames ``swapped`` carry each other's timestamps (as a broken muxer writes them).
+
+    Returns the path and, for each counter value, the presentation time (seconds) written for its frame.
+    """
+    import av
+
+    path = Path(path)
+    source = write_counter_clip(path.with_name(path.stem + '_source.mp4'), num_frames=num_frames, fps=fps, gop=1,
+                                bframes=0)
+    times = np.arange(num_frames, dtype=np.float64) / fps
+    with av.open(str(source)) as inp, av.open(str(path), mode='w') as out:
+        stream = inp.streams.video[0]
+        out_stream = out.add_stream_from_template(stream)
+        packets = [p for p in inp.demux(stream) if p.dts is not None]
+        pts = [p.pts for p in packets]
+        step = int(round(1 / (fps * stream.time_base)))  # one frame in time_base units
+        dts = [p.dts - step for p in packets]  # room for a timestamp one frame early (the swap)
+        if swapped is not None:
+            a, b = swapped
+            pts[a], pts[b] = pts[b], pts[a]
+            times[[a, b]] = times[[b, a]]
+        for index, packet in enumerate(packets):
+            if index in zeroed:
+                damaged = av.Packet(bytes(packet.size))
+                damaged.time_base, damaged.is_keyframe = packet.time_base, True
+                packet = damaged
+            packet.pts, packet.dts = pts[index], dts[index]
+            packet.stream = out_stream
+            out.mux(packet)
+    source.unlink()
+    return path, times

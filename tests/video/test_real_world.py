@@ -119,3 +119,19 @@ def test_rotation_survives_the_frame_cache(tmp_path, monkeypatch):
     for _ in range(2):  # a miss (decode and store), then a hit
         sampled = sample_video(path, 'uniform', num_frames=3)
         assert np.array_equal(sampled.frames, expected[sampled.indices])
+
+
+def test_corrupt_packets_keep_each_frames_own_timestamp(tmp_path, capsys):
+    from swift_video_ext.video.synthetic import write_damaged_clip
+
+    # frames 20-24 rejected by the decoder; frames 10 and 11 carry each other's timestamps
+    path, written = write_damaged_clip(tmp_path / 'damaged.mp4', num_frames=40, fps=25.0)
+    for strategy, params in [('fps', {'fps': 25.0}), ('uniform', {'num_frames': 12}), ('per_second', {})]:
+        sampled = sample_video(path, strategy, **params)
+        counters = np.array([read_frame_counter(f) for f in sampled.frames])
+        assert not set(counters) & set(range(20, 25))  # the rejected frames are not made up
+        # each frame's timestamp is the one written for it, relative to the first frame shown
+        np.testing.assert_allclose(sampled.timestamps, written[counters] - written[0], atol=1e-6)
+        assert np.all(np.diff(sampled.timestamps) > 0)
+    assert sample_video(path, 'fps', fps=25.0).num_source_frames == 35
+    assert '5 corrupt packets skipped' in capsys.readouterr().err
