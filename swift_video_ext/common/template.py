@@ -66,26 +66,29 @@ class VideoTemplate(Template):
         return self.default_sampling.with_env()
 
     def sample_video(self, video: Any) -> SampledVideo:
-        """Sample one dataset video; an unusable one is counted, logged by name, and re-raised (ms-swift skips it)."""
+        """Sample one dataset video; an unusable one raises VideoDecodeError (counted per row by :meth:`encode`)."""
         seed = random.getrandbits(32) if self.is_training else None
-        try:
-            return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
-                                              pixels=self.decode_pixels)
-        except VideoDecodeError as error:
-            if self.decode_pixels:  # not while planning
-                record_bad_sample(error.source, error.reason)
-            raise
+        return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
+                                          pixels=self.decode_pixels)
 
     decode_pixels = True  # False: probe only, zero-filled frames (the token-budget planner)
     truncatable = True  # ms-swift's left/right truncation can cut this template's text (visual tokens are kept)
 
     def encode(self, inputs, *args, **kwargs):
-        """ms-swift's encode; a training row over ``max_length`` is counted and named before ms-swift drops it."""
+        """ms-swift's encode; a row over ``max_length`` (training) or with an unusable video is counted and named.
+
+        ms-swift's own ``encode`` tries a failing row three times; counting here, outside those tries, and by row
+        (:mod:`.bad_samples`) makes each row count once.
+        """
         try:
             return super().encode(inputs, *args, **kwargs)
         except MaxLengthError as error:
             if self.is_training:
                 record_over_length(describe_row(inputs), str(error), self.max_length)
+            raise
+        except VideoDecodeError as error:
+            if self.decode_pixels:  # not while planning
+                record_bad_sample(error.source, error.reason, row=inputs)
             raise
 
     def visual_token_ids(self) -> set[int]:

@@ -89,13 +89,44 @@ def _wrap_encode_dataset(original):
     return _encode_dataset
 
 
+def _wrap_train(original):
+    @functools.wraps(original)
+    def train(self, trainer, *args, **kwargs):
+        try:
+            return original(self, trainer, *args, **kwargs)
+        finally:
+            _write_skip_summary(self, trainer)
+
+    setattr(train, _MARK, True)
+    return train
+
+
+def _write_skip_summary(pipeline, trainer) -> None:
+    """Log the skipped-rows summary and write it into the run's output folder (master rank only)."""
+    from swift.utils import is_master
+
+    from .bad_samples import write_summary
+
+    if not is_master() or not _ours(getattr(pipeline, 'template', None), getattr(pipeline, 'args', None)):
+        return
+    try:
+        output_dir = getattr(trainer.args, 'output_dir', None) or pipeline.args.output_dir
+        path = write_summary(output_dir)
+        logger.info(f'skipped-samples summary written to {path}')
+    except Exception as error:  # noqa: BLE001 - a report must never hide the training outcome
+        logger.warning(f'skipped-samples summary not written: {type(error).__name__}: {error}')
+
+
 def _patch(module) -> None:
     sft = getattr(module, 'SwiftSft', None)
-    if sft is None or getattr(sft._encode_dataset, _MARK, False):
+    if sft is None:
         return
-    sft._encode_dataset = _wrap_encode_dataset(sft._encode_dataset)
+    if not getattr(sft._encode_dataset, _MARK, False):
+        sft._encode_dataset = _wrap_encode_dataset(sft._encode_dataset)
+    if not getattr(sft.train, _MARK, False):
+        sft.train = _wrap_train(sft.train)
 
 
 def install() -> None:
-    """Wrap ``SwiftSft._encode_dataset`` (now, or as soon as ms-swift's sft module is imported)."""
+    """Wrap ``SwiftSft._encode_dataset`` and ``SwiftSft.train`` (now, or once ms-swift's sft module is imported)."""
     when_imported(SFT_MODULE, _patch)
