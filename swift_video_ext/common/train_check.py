@@ -32,7 +32,7 @@ def _ours(template, args) -> bool:
 
 def check_token_budget(template, dataset, args) -> dict | None:
     """Plan a sample of ``dataset`` with ``template``; log the outcome; return the summary (None when skipped)."""
-    from ..tools.plan import Planner, choose_rows, judge, suggest, summarize
+    from ..tools.plan import Planner, choose_rows, describe_plan, judge, suggest, summarize
 
     if os.environ.get(CHECK_ENV, '1').strip().lower() in ('0', 'false', 'no', 'off'):
         return None
@@ -57,20 +57,20 @@ def check_token_budget(template, dataset, args) -> dict | None:
         logger.info(f'token budget check ({scope}): every row fits in --max_length {max_length} '
                     f'(longest {longest} tokens)')
         return summary
-    suggestion = suggest(planner, dataset, plans, max_length)
     flagged = sorted((p for p in plans if p.status != 'ok'), key=lambda p: -p.total_tokens)[:5]
     share = lambda n: f'{n} ({100 * n / len(plans):.1f}%)'  # noqa: E731
     message = [f'token budget check ({scope}): {share(status["dropped"])} would be dropped by ms-swift '
                f'(over --max_length {max_length}, truncation_strategy {strategy}), '
                f'{share(status["truncated"])} truncated, {share(status["error"])} unusable; longest {longest} tokens.']
-    if suggestion.get('frame_setting'):
-        (knob, value), = suggestion['frame_setting'].items()
-        message.append(f'{knob}={value} fits every checked row (or --max_length '
-                       f'{suggestion["max_length_for_all_rows"]}).')
-    else:
-        message.append(f'--max_length {suggestion["max_length_for_all_rows"]} fits every checked row.')
-    message.append('e.g. ' + '; '.join(f'row {p.row} {p.source}: {p.status}, {p.total_tokens} tokens'
-                                       for p in flagged))
+    if status['dropped'] or status['truncated']:  # a length setting helps only rows that are too long
+        suggestion = suggest(planner, dataset, plans, max_length)
+        if suggestion.get('frame_setting'):
+            (knob, value), = suggestion['frame_setting'].items()
+            message.append(f'{knob}={value} fits every checked row (or --max_length '
+                           f'{suggestion["max_length_for_all_rows"]}).')
+        else:
+            message.append(f'--max_length {suggestion["max_length_for_all_rows"]} fits every checked row.')
+    message.append('e.g. ' + '; '.join(describe_plan(p) for p in flagged) + ' (row N = line N of a jsonl).')
     message.append('`swift-video plan` lists every row.')
     logger.warning(' '.join(message))
     return summary
