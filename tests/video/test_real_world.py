@@ -135,3 +135,19 @@ def test_corrupt_packets_keep_each_frames_own_timestamp(tmp_path, capsys):
         assert np.all(np.diff(sampled.timestamps) > 0)
     assert sample_video(path, 'fps', fps=25.0).num_source_frames == 35
     assert '5 corrupt packets skipped' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'not an image'])
+def test_one_unreadable_frame_refuses_the_whole_frame_folder(tmp_path, damage):
+    from swift_video_ext.video import VideoDecodeError
+    from swift_video_ext.video.synthetic import write_frame_folder
+
+    paths = write_frame_folder(tmp_path / 'frames', 12)
+    data = paths[4].read_bytes()
+    paths[4].write_bytes(data[:len(data) // 2] if damage == 'truncated' else b'garbage' * 50)
+    for strategy, params in [('uniform', {'num_frames': 2}), ('segment_random', {'num_frames': 3, 'seed': 0})]:
+        # uniform picks frames 1 and 12 only: the bad frame 5 is not among them, the folder is refused all the same
+        with pytest.raises(VideoDecodeError, match=r'frame_5\.jpg: unreadable frame image.*frame 5 of 12'):
+            sample_video(tmp_path / 'frames', strategy, **params)
+    with pytest.raises(VideoDecodeError, match=r'frame_5\.jpg'):
+        sample_video([str(p) for p in paths], 'uniform', num_frames=2)
