@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import os
 import random
 from typing import Any
@@ -32,13 +31,24 @@ def resolve_video_source(video: Any):
     if video.startswith('file://'):
         return video[len('file://'):]
     if video.startswith('data:'):
-        return base64.b64decode(video.split(',', 1)[1])
+        return _decode_data_uri(video)
     if video.startswith(('http://', 'https://')):
-        from swift.template import load_file
-
-        data = load_file(video)
-        return data.getvalue() if isinstance(data, io.BytesIO) else data
+        return video  # sample_video fetches it, with a bounded wait and errors naming the URL
     return os.path.expanduser(video)
+
+
+def _decode_data_uri(uri: str) -> bytes:
+    """The bytes of a ``data:...;base64,`` URI; VideoDecodeError (counted like any bad video) when malformed."""
+    import binascii
+
+    label = uri[:40] + ('...' if len(uri) > 40 else '')
+    header, comma, payload = uri.partition(',')
+    if not comma or not header.endswith(';base64'):
+        raise VideoDecodeError(label, 'not a base64 data URI (expected data:<type>;base64,<data>)')
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise VideoDecodeError(label, f'invalid base64 data ({error})') from None
 
 
 class VideoTemplate(Template):

@@ -13,6 +13,7 @@ from .backends.base import Orientation, ProbeMismatch, VideoSource, orient_frame
 from .backends.images import ImageSequenceReader
 from .cache import cached, draw_from_pool, entry_key, frame_cache, pool_candidates, source_identity
 from .errors import VideoDecodeError
+from .remote import fetch_url, is_url
 from .sampling import select_indices, window_positions
 from .types import SampledVideo, VideoInfo
 
@@ -66,7 +67,8 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     """Sample frames from a video and return them with their true timestamps.
 
     Args:
-        source: a video file path, the video's bytes, a folder of frame images, or a list of image paths.
+        source: a video file path, an ``http(s)://`` URL (fetched with a bounded wait, :mod:`.remote`), the video's
+            bytes, a folder of frame images, or a list of image paths.
         strategy: one of :data:`swift_video_ext.video.sampling.STRATEGIES`; ``params`` are its keyword arguments
             (``num_frames``, ``fps``, ``min_frames``, ``max_frames``, ``seed``).
         start, end: restrict sampling to frames with timestamps in ``[start, end)`` seconds.
@@ -82,6 +84,9 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
         VideoDecodeError: naming the source and the reason (missing, empty, truncated, not a video, audio-only,
             no decodable frame, no frame in the window).
     """
+    if is_url(source):
+        return _sample_url(source, strategy, start=start, end=end, shortest_edge=shortest_edge,
+                           max_pixels=max_pixels, backend=backend, source_fps=source_fps, pixels=pixels, **params)
     window = {'start': start, 'end': end}
     decode = functools.partial(_decode, source, window=window, shortest_edge=shortest_edge, max_pixels=max_pixels,
                                backend=backend, source_fps=source_fps, pixels=pixels)
@@ -105,6 +110,18 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
                                     pool=cache.config.random_pool, seed=pool_seed)
     return cached(cache, identity, request, label, lambda: decode(choose_pool),
                   pick=lambda segments: draw_from_pool(segments, params.get('seed')))
+
+
+def _sample_url(url: str, strategy: str, **kwargs) -> SampledVideo:
+    """``sample_video`` of a URL's body; errors and the result name the URL."""
+    try:
+        video = sample_video(fetch_url(url), strategy, **kwargs)
+    except VideoDecodeError as error:
+        if error.source == url:
+            raise
+        raise VideoDecodeError(url, error.reason) from None
+    video.source = url
+    return video
 
 
 def _backend_name(backend: str | None) -> str:
