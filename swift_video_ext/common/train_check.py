@@ -130,3 +130,6 @@ def _patch(module) -> None:
 def install() -> None:
     """Wrap ``SwiftSft._encode_dataset`` and ``SwiftSft.train`` (now, or once ms-swift's sft module is imported)."""
     when_imported(SFT_MODULE, _patch)
+    from . import infer_check
+
+    infer_check.install()  # `swift infer` keeps going past a row it cannot encode
