@@ -33,8 +33,7 @@ def row_key(row) -> str:
 
 def reason_kind(reason: str) -> str:
     """The kind of a reason, for counting: its text before any detail (``truncated: ...`` → ``truncated``)."""
-    kind = re.split(r'[:(;]', reason, maxsplit=1)[0].strip()
-    return re.sub(r'\d+', 'N', kind) or reason
+    return re.split(r'[:(;]', reason, maxsplit=1)[0].strip() or reason
 
 
 def record_bad_sample(source: str, reason: str, row=None) -> int:
