@@ -1,47 +1,120 @@
-"""Accounting for training samples ms-swift skips: unusable videos, rows longer than ``--max_length``."""
+"""Accounting for the rows ms-swift skips: unusable videos, rows longer than ``--max_length``.
+
+Rows are counted, not attempts: ms-swift's ``Template.encode`` tries a failing row three times, and a row may be
+fetched again later (the next epoch, or as another row's substitute); each row counts once. A warning names each
+file the first time one of its rows fails. At the end of ``swift sft`` the summary is logged and written to
+``skipped_samples.json`` in the run's output folder (:func:`write_summary`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
 from collections import Counter
 
 from ..logging_utils import get_logger
 
-_skipped: Counter = Counter()
+SUMMARY_FILE = 'skipped_samples.json'
+
+_rows: dict[str, tuple[str, str]] = {}  # row key -> (source, reason)
+_files: Counter = Counter()  # source -> rows skipped
 
 
-def record_bad_sample(source: str, reason: str) -> int:
-    """Count a skipped sample and warn (once per source) with its name and reason; returns the running total."""
-    first_time = source not in _skipped
-    _skipped[source] += 1
-    total = sum(_skipped.values())
-    if first_time:
-        get_logger().warning(f'skipped a sample: {source}: {reason} ({total} skipped so far, '
-                             f'{len(_skipped)} distinct files; ms-swift substitutes another sample)')
-    return total
+def row_key(row) -> str:
+    """A stable identity for a dataset row (a hash of its content)."""
+    if isinstance(row, dict):
+        text = json.dumps(row, sort_keys=True, default=str)
+    else:
+        text = repr(row)
+    return hashlib.sha1(text.encode('utf-8', 'replace')).hexdigest()
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a reason, for counting: its text before any detail (``truncated: ...`` → ``truncated``)."""
+    return re.split(r'[:(;]', reason, maxsplit=1)[0].strip() or reason
+
+
+def record_bad_sample(source: str, reason: str, row=None) -> int:
+    """Count a skipped row (once, however often it is tried) and warn once per file; returns the rows so far.
+
+    ``row`` identifies the row (any JSON-able value, e.g. the dataset row); without it the source stands for it.
+    """
+    key = row_key(row) if row is not None else row_key(['source', source])
+    if key not in _rows:
+        _rows[key] = (str(source), reason)
+        first_for_file = source not in _files
+        _files[source] += 1
+        if first_for_file:
+            get_logger().warning(f'skipped a sample: {source}: {reason} ({len(_rows)} rows skipped so far, '
+                                 f'{len(_files)} distinct files; ms-swift substitutes another sample)')
+    return len(_rows)
 
 
 def skipped_samples() -> dict[str, int]:
-    """Sources skipped in this process and how often."""
-    return dict(_skipped)
+    """Sources of skipped rows in this process and how many rows each cost."""
+    return dict(_files)
+
+
+def reset() -> None:
+    """Forget every count (tests, or a second run in one process)."""
+    _rows.clear()
+    _files.clear()
+    _over_length.clear()
+
+
+def summary() -> dict:
+    """Rows skipped, distinct files, rows per reason kind, and per file its rows and first reason."""
+    reasons = Counter(reason_kind(reason) for _, reason in _rows.values())
+    first_reason: dict[str, str] = {}
+    for source, reason in _rows.values():
+        first_reason.setdefault(source, reason)
+    return {'rows_skipped': len(_rows), 'distinct_files': len(_files), 'reasons': dict(reasons.most_common()),
+            'files': {source: {'rows': rows, 'reason': first_reason[source]} for source, rows in _files.most_common()},
+            'rows_over_max_length': len(_over_length)}
+
+
+def log_summary() -> dict:
+    """Log :func:`summary` in one line (a warning when anything was skipped); returns it."""
+    result = summary()
+    if not result['rows_skipped'] and not result['rows_over_max_length']:
+        get_logger().info('skipped samples: none')
+        return result
+    reasons = ', '.join(f'{kind}: {n}' for kind, n in result['reasons'].items()) or 'none'
+    get_logger().warning(f'skipped samples: {result["rows_skipped"]} rows with unusable media from '
+                         f'{result["distinct_files"]} distinct files ({reasons}); '
+                         f'{result["rows_over_max_length"]} rows over --max_length')
+    return result
+
+
+def write_summary(output_dir: str | os.PathLike) -> str:
+    """Log the summary and write it as ``skipped_samples.json`` in ``output_dir``; returns the file's path."""
+    result = log_summary()
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, SUMMARY_FILE)
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(result, f, indent=2)
+    return path
 
 
 _over_length: Counter = Counter()
 
 
 def record_over_length(row: str, reason: str, max_length: int | None) -> int:
-    """Count a training row dropped for its length and warn (once per row) with its name; returns the total."""
+    """Count a training row dropped for its length and warn (once per row) with its name; returns the rows."""
     first_time = row not in _over_length
     _over_length[row] += 1
-    total = sum(_over_length.values())
+    total = len(_over_length)
     if first_time:
-        get_logger().warning(f'row longer than --max_length {max_length}: {row}: {reason} ({total} so far, '
-                             f'{len(_over_length)} distinct rows; ms-swift substitutes another row). '
-                             f'`swift-video plan` lists them all and suggests a frame setting')
+        get_logger().warning(f'row longer than --max_length {max_length}: {row}: {reason} ({total} rows so far; '
+                             'ms-swift substitutes another row). '
+                             '`swift-video plan` lists them all and suggests a frame setting')
     return total
 
 
 def over_length_rows() -> dict[str, int]:
-    """Rows dropped for their length in this process and how often."""
+    """Rows dropped for their length in this process and how often they were tried."""
     return dict(_over_length)
 
 

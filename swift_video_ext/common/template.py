@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import os
 import random
 from typing import Any
@@ -32,13 +31,24 @@ def resolve_video_source(video: Any):
     if video.startswith('file://'):
         return video[len('file://'):]
     if video.startswith('data:'):
-        return base64.b64decode(video.split(',', 1)[1])
+        return _decode_data_uri(video)
     if video.startswith(('http://', 'https://')):
-        from swift.template import load_file
-
-        data = load_file(video)
-        return data.getvalue() if isinstance(data, io.BytesIO) else data
+        return video  # sample_video fetches it, with a bounded wait and errors naming the URL
     return os.path.expanduser(video)
+
+
+def _decode_data_uri(uri: str) -> bytes:
+    """The bytes of a ``data:...;base64,`` URI; VideoDecodeError (counted like any bad video) when malformed."""
+    import binascii
+
+    label = uri[:40] + ('...' if len(uri) > 40 else '')
+    header, comma, payload = uri.partition(',')
+    if not comma or not header.endswith(';base64'):
+        raise VideoDecodeError(label, 'not a base64 data URI (expected data:<type>;base64,<data>)')
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise VideoDecodeError(label, f'invalid base64 data ({error})') from None
 
 
 class VideoTemplate(Template):
@@ -66,26 +76,29 @@ class VideoTemplate(Template):
         return self.default_sampling.with_env()
 
     def sample_video(self, video: Any) -> SampledVideo:
-        """Sample one dataset video; an unusable one is counted, logged by name, and re-raised (ms-swift skips it)."""
+        """Sample one dataset video; an unusable one raises VideoDecodeError (counted per row by :meth:`encode`)."""
         seed = random.getrandbits(32) if self.is_training else None
-        try:
-            return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
-                                              pixels=self.decode_pixels)
-        except VideoDecodeError as error:
-            if self.decode_pixels:  # not while planning
-                record_bad_sample(error.source, error.reason)
-            raise
+        return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
+                                          pixels=self.decode_pixels)
 
     decode_pixels = True  # False: probe only, zero-filled frames (the token-budget planner)
     truncatable = True  # ms-swift's left/right truncation can cut this template's text (visual tokens are kept)
 
     def encode(self, inputs, *args, **kwargs):
-        """ms-swift's encode; a training row over ``max_length`` is counted and named before ms-swift drops it."""
+        """ms-swift's encode; a row over ``max_length`` (training) or with an unusable video is counted and named.
+
+        ms-swift's own ``encode`` tries a failing row three times; counting here, outside those tries, and by row
+        (:mod:`.bad_samples`) makes each row count once.
+        """
         try:
             return super().encode(inputs, *args, **kwargs)
         except MaxLengthError as error:
             if self.is_training:
                 record_over_length(describe_row(inputs), str(error), self.max_length)
+            raise
+        except VideoDecodeError as error:
+            if self.decode_pixels:  # not while planning
+                record_bad_sample(error.source, error.reason, row=inputs)
             raise
 
     def visual_token_ids(self) -> set[int]:

@@ -32,7 +32,7 @@ def _ours(template, args) -> bool:
 
 def check_token_budget(template, dataset, args) -> dict | None:
     """Plan a sample of ``dataset`` with ``template``; log the outcome; return the summary (None when skipped)."""
-    from ..tools.plan import Planner, choose_rows, judge, suggest, summarize
+    from ..tools.plan import Planner, choose_rows, describe_plan, judge, suggest, summarize
 
     if os.environ.get(CHECK_ENV, '1').strip().lower() in ('0', 'false', 'no', 'off'):
         return None
@@ -57,20 +57,20 @@ def check_token_budget(template, dataset, args) -> dict | None:
         logger.info(f'token budget check ({scope}): every row fits in --max_length {max_length} '
                     f'(longest {longest} tokens)')
         return summary
-    suggestion = suggest(planner, dataset, plans, max_length)
     flagged = sorted((p for p in plans if p.status != 'ok'), key=lambda p: -p.total_tokens)[:5]
     share = lambda n: f'{n} ({100 * n / len(plans):.1f}%)'  # noqa: E731
     message = [f'token budget check ({scope}): {share(status["dropped"])} would be dropped by ms-swift '
                f'(over --max_length {max_length}, truncation_strategy {strategy}), '
                f'{share(status["truncated"])} truncated, {share(status["error"])} unusable; longest {longest} tokens.']
-    if suggestion.get('frame_setting'):
-        (knob, value), = suggestion['frame_setting'].items()
-        message.append(f'{knob}={value} fits every checked row (or --max_length '
-                       f'{suggestion["max_length_for_all_rows"]}).')
-    else:
-        message.append(f'--max_length {suggestion["max_length_for_all_rows"]} fits every checked row.')
-    message.append('e.g. ' + '; '.join(f'row {p.row} {p.source}: {p.status}, {p.total_tokens} tokens'
-                                       for p in flagged))
+    if status['dropped'] or status['truncated']:  # a length setting helps only rows that are too long
+        suggestion = suggest(planner, dataset, plans, max_length)
+        if suggestion.get('frame_setting'):
+            (knob, value), = suggestion['frame_setting'].items()
+            message.append(f'{knob}={value} fits every checked row (or --max_length '
+                           f'{suggestion["max_length_for_all_rows"]}).')
+        else:
+            message.append(f'--max_length {suggestion["max_length_for_all_rows"]} fits every checked row.')
+    message.append('e.g. ' + '; '.join(describe_plan(p) for p in flagged) + ' (row N = line N of a jsonl).')
     message.append('`swift-video plan` lists every row.')
     logger.warning(' '.join(message))
     return summary
@@ -89,13 +89,47 @@ def _wrap_encode_dataset(original):
     return _encode_dataset
 
 
+def _wrap_train(original):
+    @functools.wraps(original)
+    def train(self, trainer, *args, **kwargs):
+        try:
+            return original(self, trainer, *args, **kwargs)
+        finally:
+            _write_skip_summary(self, trainer)
+
+    setattr(train, _MARK, True)
+    return train
+
+
+def _write_skip_summary(pipeline, trainer) -> None:
+    """Log the skipped-rows summary and write it into the run's output folder (master rank only)."""
+    from swift.utils import is_master
+
+    from .bad_samples import write_summary
+
+    if not is_master() or not _ours(getattr(pipeline, 'template', None), getattr(pipeline, 'args', None)):
+        return
+    try:
+        output_dir = getattr(trainer.args, 'output_dir', None) or pipeline.args.output_dir
+        path = write_summary(output_dir)
+        logger.info(f'skipped-samples summary written to {path}')
+    except Exception as error:  # noqa: BLE001 - a report must never hide the training outcome
+        logger.warning(f'skipped-samples summary not written: {type(error).__name__}: {error}')
+
+
 def _patch(module) -> None:
     sft = getattr(module, 'SwiftSft', None)
-    if sft is None or getattr(sft._encode_dataset, _MARK, False):
+    if sft is None:
         return
-    sft._encode_dataset = _wrap_encode_dataset(sft._encode_dataset)
+    if not getattr(sft._encode_dataset, _MARK, False):
+        sft._encode_dataset = _wrap_encode_dataset(sft._encode_dataset)
+    if not getattr(sft.train, _MARK, False):
+        sft.train = _wrap_train(sft.train)
 
 
 def install() -> None:
-    """Wrap ``SwiftSft._encode_dataset`` (now, or as soon as ms-swift's sft module is imported)."""
+    """Wrap ``SwiftSft._encode_dataset`` and ``SwiftSft.train`` (now, or once ms-swift's sft module is imported)."""
     when_imported(SFT_MODULE, _patch)
+    from . import infer_check
+
+    infer_check.install()  # `swift infer` keeps going past a row it cannot encode

@@ -27,13 +27,18 @@ STATUSES = ('ok', 'truncated', 'dropped', 'error')
 class RowPlan:
     """One row: frames sampled (all videos + images), visual and text tokens, and ms-swift's verdict."""
 
-    row: int  # position in the dataset as ms-swift loads it (file order for local files)
+    row: int  # 1-based row number: line N of a jsonl file is row N (dataset order as ms-swift loads it)
     source: str  # first video or image, else the start of the first message
     frames: int = 0
     visual_tokens: int = 0
     text_tokens: int = 0
     status: str = 'ok'
     reason: str = ''
+
+    @property
+    def index(self) -> int:
+        """0-based position in the dataset."""
+        return self.row - 1
 
     @property
     def total_tokens(self) -> int:
@@ -77,7 +82,7 @@ class _FrameCounter:
 
 def plan_row(template, row: dict, index: int, *, exact_text: bool = True) -> RowPlan:
     """Encode one row probe-only and count its frames and tokens (no verdict yet)."""
-    plan = RowPlan(index, describe_row(row))
+    plan = RowPlan(index + 1, describe_row(row))
     counter = None
     if isinstance(template, VideoTemplate):
         counter = _FrameCounter(template)
@@ -167,7 +172,7 @@ def summarize(plans: Sequence[RowPlan], max_length: int | None, truncation_strat
 def suggest(planner: Planner, rows, plans: Sequence[RowPlan], max_length: int | None) -> dict:
     """The largest frame count at which every row fits, and the ``max_length`` that fits all at the current one."""
     counted = [p for p in plans if p.status != 'error']
-    over = [p.row for p in counted if max_length is not None and p.total_tokens > max_length]
+    over = [p.index for p in counted if max_length is not None and p.total_tokens > max_length]
     result = {'max_length_for_all_rows': max((p.total_tokens for p in counted), default=0)}
     template = planner.template
     sampling = getattr(template, 'video_sampling', None)
@@ -177,7 +182,7 @@ def suggest(planner: Planner, rows, plans: Sequence[RowPlan], max_length: int | 
     fits = lambda count: all(p.total_tokens <= max_length for p in planner.with_frame_count(rows, over, count))  # noqa: E731
     if not fits(1):
         at_one = planner.with_frame_count(rows, over, 1)
-        same = all(a.total_tokens == p.total_tokens for a, p in zip(at_one, (q for q in counted if q.row in over),
+        same = all(a.total_tokens == p.total_tokens for a, p in zip(at_one, (q for q in counted if q.index in over),
                                                                      strict=True))
         result['frame_setting'] = None
         result['note'] = ('the frame count does not change this model\'s token count; raise --max_length'
@@ -198,6 +203,14 @@ def choose_rows(total: int, limit: int | None, seed: int = 0) -> list[int]:
     return sorted(random.Random(seed).sample(range(total), limit))
 
 
+def describe_plan(plan: RowPlan) -> str:
+    """One line naming a row: its number, source, verdict and, for an unusable row, why."""
+    if plan.status == 'error':
+        return f'row {plan.row} {plan.source}: error ({plan.reason})'
+    return (f'row {plan.row} {plan.source}: {plan.status}, {plan.total_tokens} tokens, {plan.frames} frames'
+            + (f' ({plan.reason})' if plan.reason else ''))
+
+
 def format_report(summary: dict, plans: Sequence[RowPlan], suggestion: dict, *, top: int = 10,
                   exact_text: bool = True) -> str:
     lines = [f"{summary['rows']} rows, max_length {summary['max_length']}, truncation_strategy "
@@ -212,10 +225,10 @@ def format_report(summary: dict, plans: Sequence[RowPlan], suggestion: dict, *, 
                          f"max {d['max']:>7}")
     flagged = sorted((p for p in plans if p.status != 'ok'), key=lambda p: -p.total_tokens)
     if flagged:
-        lines.append(f'rows not trained as they are ({len(flagged)}; longest first, --output has all):')
+        lines.append(f'rows not trained as they are ({len(flagged)}; longest first, --output has all; '
+                     'row N = line N of a jsonl, 1-based):')
         for p in flagged[:top]:
-            lines.append(f'  row {p.row:>6}  {p.status:<9} {p.total_tokens:>7} tokens  {p.frames:>4} frames  '
-                         f'{p.source}  {p.reason}')
+            lines.append(f'  {describe_plan(p)}')
     if suggestion.get('frame_setting'):
         (knob, value), = suggestion['frame_setting'].items()
         lines.append(f'suggestion: {knob}={value} fits every row in max_length {summary["max_length"]} '

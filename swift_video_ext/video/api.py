@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends.base import ProbeMismatch, VideoSource, source_label, target_size
+from .backends.base import Orientation, ProbeMismatch, VideoSource, orient_frames, source_label, target_size
 from .backends.images import ImageSequenceReader
 from .cache import (
     cached,
@@ -22,6 +22,7 @@ from .cache import (
     source_identity,
 )
 from .errors import VideoDecodeError
+from .remote import fetch_url, is_url
 from .sampling import rand_window, select_indices, window_positions
 from .types import SampledVideo, VideoInfo
 
@@ -75,7 +76,8 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     """Sample frames from a video and return them with their true timestamps.
 
     Args:
-        source: a video file path, the video's bytes, a folder of frame images, or a list of image paths.
+        source: a video file path, an ``http(s)://`` URL (fetched with a bounded wait, :mod:`.remote`), the video's
+            bytes, a folder of frame images, or a list of image paths.
         strategy: one of :data:`swift_video_ext.video.sampling.STRATEGIES`; ``params`` are its keyword arguments
             (``num_frames``, ``fps``, ``min_frames``, ``max_frames``, ``seed``).
         start, end: restrict sampling to frames with timestamps in ``[start, end)`` seconds.
@@ -91,6 +93,9 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
         VideoDecodeError: naming the source and the reason (missing, empty, truncated, not a video, audio-only,
             no decodable frame, no frame in the window).
     """
+    if is_url(source):
+        return _sample_url(source, strategy, start=start, end=end, shortest_edge=shortest_edge,
+                           max_pixels=max_pixels, backend=backend, source_fps=source_fps, pixels=pixels, **params)
     window = {'start': start, 'end': end}
     decode = functools.partial(_decode, source, window=window, shortest_edge=shortest_edge, max_pixels=max_pixels,
                                backend=backend, source_fps=source_fps, pixels=pixels)
@@ -103,7 +108,8 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     request = {'strategy': strategy, 'window': window, 'shortest_edge': shortest_edge, 'max_pixels': max_pixels,
                'backend': 'images' if is_frame_source(source) else _backend_name(backend),
                'source_fps': source_fps if is_frame_source(source) else None,
-               'params': {k: v for k, v in sorted(params.items()) if v is not None and k != 'seed'}}
+               'params': {k: v for k, v in sorted(params.items()) if v is not None and k != 'seed'},
+               'oriented': True}  # frames as displayed (entries from before the display matrix was applied miss)
     label = source_label(source) if not is_frame_source(source) else str(identity[1])
     if not pooled:
         return cached(cache, identity, request, label, lambda: decode(choose))
@@ -118,6 +124,18 @@ def sample_video(source: VideoSource | Sequence[str], strategy: str = 'uniform',
     else:
         pick = functools.partial(draw_from_pool, seed=params.get('seed'))
     return cached(cache, identity, request, label, lambda: decode(choose_pool), pick=pick)
+
+
+def _sample_url(url: str, strategy: str, **kwargs) -> SampledVideo:
+    """``sample_video`` of a URL's body; errors and the result name the URL."""
+    try:
+        video = sample_video(fetch_url(url), strategy, **kwargs)
+    except VideoDecodeError as error:
+        if error.source == url:
+            raise
+        raise VideoDecodeError(url, error.reason) from None
+    video.source = url
+    return video
 
 
 def _backend_name(backend: str | None) -> str:
@@ -160,6 +178,7 @@ def _decode(source, choose: Callable[[np.ndarray], tuple[np.ndarray, Any]], *, w
             info = reader.probe_by_decoding()
             indices, extra = choose(info.frame_times)
             frames = _read_once(reader, info, indices, size)
+        frames = orient_frames(frames, _orientation(reader))
         video = SampledVideo(frames=frames, timestamps=info.frame_times[indices].astype(np.float64),
                              indices=np.asarray(indices, dtype=np.int64), fps=info.fps, duration=info.duration,
                              backend=reader.name, source=source_label(source) if not is_frame_source(source)
@@ -175,6 +194,12 @@ def _read_once(reader, info: VideoInfo, indices: np.ndarray, size) -> np.ndarray
     return reader.read(info, unique, size)[inverse.reshape(-1)]
 
 
+def _orientation(reader) -> Orientation:
+    """The display transform of the reader's video (decord/torchcodec readers probe through PyAV)."""
+    probe = getattr(reader, 'probe_reader', reader)
+    return probe.orientation() if hasattr(probe, 'orientation') else Orientation()
+
+
 def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:
     """(count, H, W, 3) zeros at the size decoding would give."""
     width, height = (size.width, size.height) if size else (info.width, info.height)
@@ -182,7 +207,8 @@ def _blank_frames(count: int, info: VideoInfo, size) -> np.ndarray:
 
 
 def decode_all_frames(source: VideoSource) -> tuple[np.ndarray, np.ndarray]:
-    """Every frame of a full sequential PyAV decode and its timestamp (seconds from the first frame).
+    """Every frame of a full sequential PyAV decode, as displayed (display matrix applied), and its timestamp
+    (seconds from the first frame).
 
     The reference the sampled frames are checked against; memory grows with the clip, so keep it for short clips.
     """
@@ -199,7 +225,8 @@ def decode_all_frames(source: VideoSource) -> tuple[np.ndarray, np.ndarray]:
                 times.append(frame.time)
         except av.error.FFmpegError as error:
             raise VideoDecodeError(reader.label, f'decoding failed: {error}') from None
-    if not frames:
-        raise VideoDecodeError(source_label(source), 'no decodable frame')
+        if not frames:
+            raise VideoDecodeError(source_label(source), 'no decodable frame')
+        orientation = reader.orientation()
     times = np.asarray(times, dtype=np.float64)
-    return np.stack(frames), times - times[0]
+    return orient_frames(np.stack(frames), orientation), times - times[0]

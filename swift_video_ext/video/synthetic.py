@@ -148,3 +148,68 @@ def write_subtitles(path: str | Path, cues: Sequence[tuple[float, float, str]]) 
         subs.append(pysubs2.SSAEvent(start=int(round(start * 1000)), end=int(round(end * 1000)), text=text))
     subs.save(str(path), format_='vtt' if path.suffix.lower() == '.vtt' else 'srt')
     return path
+
+
+def write_edit_list_clip(path: str | Path, *, discard: int = 1, num_frames: int = 48, fps: float = 24.0,
+                         gop: int = 12, bframes: int = 2) -> Path:
+    """An MP4 whose edit list hides its first ``discard`` frames, as B-frame encoders and cut tools leave them.
+
+    A counter clip is remuxed with every timestamp moved ``discard`` frames earlier: the MP4 muxer writes an edit
+    list starting at time 0, so the demuxer flags the packets before it as discard and a decode shows
+    ``num_frames - discard`` frames, the first one being counter ``discard`` (the container still indexes all).
+    """
+    import av
+
+    path = Path(path)
+    source = write_counter_clip(path.with_name(path.stem + '_source.mp4'), num_frames=num_frames, fps=fps, gop=gop,
+                                bframes=bframes)
+    with av.open(str(source)) as inp, av.open(str(path), mode='w') as out:
+        stream = inp.streams.video[0]
+        shift = int(round(discard / (fps * stream.time_base)))  # frames → time_base units
+        out_stream = out.add_stream_from_template(stream)
+        for packet in inp.demux(stream):
+            if packet.dts is None:  # the demuxer's end-of-stream flush packet
+                continue
+            packet.pts -= shift
+            packet.dts -= shift
+            packet.stream = out_stream
+            out.mux(packet)
+    source.unlink()
+    return path
+
+
+def write_damaged_clip(path: str | Path, *, num_frames: int = 40, fps: float = 25.0,
+                       zeroed: Sequence[int] = (20, 21, 22, 23, 24), swapped: tuple[int, int] | None = (10, 11),
+                       ) -> tuple[Path, np.ndarray]:
+    """An intra-only counter clip with damage: the frames ``zeroed`` have their data zeroed (the decoder rejects
+    them) and the two frames ``swapped`` carry each other's timestamps (as a broken muxer writes them).
+
+    Returns the path and, for each counter value, the presentation time (seconds) written for its frame.
+    """
+    import av
+
+    path = Path(path)
+    source = write_counter_clip(path.with_name(path.stem + '_source.mp4'), num_frames=num_frames, fps=fps, gop=1,
+                                bframes=0)
+    times = np.arange(num_frames, dtype=np.float64) / fps
+    with av.open(str(source)) as inp, av.open(str(path), mode='w') as out:
+        stream = inp.streams.video[0]
+        out_stream = out.add_stream_from_template(stream)
+        packets = [p for p in inp.demux(stream) if p.dts is not None]
+        pts = [p.pts for p in packets]
+        step = int(round(1 / (fps * stream.time_base)))  # one frame in time_base units
+        dts = [p.dts - step for p in packets]  # room for a timestamp one frame early (the swap)
+        if swapped is not None:
+            a, b = swapped
+            pts[a], pts[b] = pts[b], pts[a]
+            times[[a, b]] = times[[b, a]]
+        for index, packet in enumerate(packets):
+            if index in zeroed:
+                damaged = av.Packet(bytes(packet.size))
+                damaged.time_base, damaged.is_keyframe = packet.time_base, True
+                packet = damaged
+            packet.pts, packet.dts = pts[index], dts[index]
+            packet.stream = out_stream
+            out.mux(packet)
+    source.unlink()
+    return path, times

@@ -13,8 +13,9 @@ class VideoInfo:
     """What a probe learns about a video without decoding pixels.
 
     ``frame_times`` holds one entry per frame of a full sequential decode, in presentation order, in seconds
-    from the first frame (so the first frame is at 0.0). ``frame_pts``/``keyframe_pts`` are stream timestamps
-    (``time_base`` units) for container sources and ``None`` for frame folders.
+    from the first frame (so the first frame is at 0.0), each the frame's own presentation timestamp.
+    ``frame_pts``/``keyframe_pts`` are stream timestamps (``time_base`` units) for container sources and ``None`` for
+    frame folders. ``width``/``height`` are the stored size (before the display matrix turns it).
     """
 
     source: str
@@ -27,6 +28,7 @@ class VideoInfo:
     time_base: Fraction | None = None
     exact_pts: bool = True  # False: timestamps came from a decode, reads must decode sequentially
     reordered: bool = False  # frames are stored out of presentation order (B-frames)
+    decode_positions: np.ndarray | None = None  # (N,) int64: frame i is the decode's frame decode_positions[i]
 
     @property
     def num_frames(self) -> int:

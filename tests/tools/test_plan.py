@@ -128,6 +128,23 @@ def test_training_start_check_warns_with_counts(planner, rows, capsys):
     assert template.max_length == limit and template.decode_pixels  # restored after planning
 
 
+def test_unusable_row_is_named_by_its_line_with_the_reason_and_no_length_advice(planner, rows, workdir, capsys):
+    from swift_video_ext.common.train_check import check_token_budget
+    from swift_video_ext.tools.plan import format_report, suggest, summarize
+
+    planner.template.max_length = 100000  # nothing is too long; line 4 of the jsonl names a missing file
+    summary = check_token_budget(planner.template, rows, SimpleNamespace(truncation_strategy='delete', data_seed=0,
+                                                                         model_type='cogvlm2_video_ts'))
+    err = capsys.readouterr().err
+    assert summary['status'] == {'ok': 3, 'truncated': 0, 'dropped': 0, 'error': 1}
+    gone = workdir / 'gone.mp4'
+    assert f'row 4 {gone}: error ({gone}: file not found)' in err
+    assert 'row 3 ' not in err and 'fits every checked row' not in err  # no --max_length advice: none too long
+    plans = planner.plan(rows, range(4))
+    report = format_report(summarize(plans, 100000, 'delete'), plans, suggest(planner, rows, plans, 100000))
+    assert f'row 4 {gone}: error ({gone}: file not found)' in report and 'suggestion' not in report
+
+
 def test_training_start_check_is_quiet_when_off_or_fitting(planner, rows, monkeypatch, capsys):
     from swift_video_ext.common.train_check import check_token_budget
 
@@ -149,7 +166,7 @@ def test_cli_plan_with_a_stand_in_and_json_output(workdir, rows):
     assert summary['frames']['max'] == 16 and not summary['exact_text_tokens']
     assert sum(summary['status'].values()) == 3
     planned = [json.loads(line) for line in output.read_text().splitlines()]
-    assert [p['row'] for p in planned] == [0, 1, 2] and all(p['total_tokens'] > 2304 for p in planned)
+    assert [p['row'] for p in planned] == [1, 2, 3] and all(p['total_tokens'] > 2304 for p in planned)  # jsonl lines
     strict = run(['swift-video', 'plan', '--model_type', 'pllava', '--dataset', str(dataset), '--max_length', '100',
                   '--strict', '--no-progress'], check=False)
     assert strict.returncode == 1 and '3 dropped' in strict.stdout

@@ -201,3 +201,66 @@ def test_missing_file_still_raises_the_decode_error(cache_dir, tmp_path):
     with pytest.raises(VideoDecodeError, match='missing.mp4'):
         sample_video(tmp_path / 'missing.mp4', 'uniform', num_frames=4)
     assert not entries(cache_dir)
+
+
+def test_compress_setting_deflates_entries_and_hits_are_identical(cache_dir, clip, monkeypatch):
+    import zipfile
+
+    plain = sample_video(clip, 'uniform', num_frames=6)
+    (plain_entry,) = entries(cache_dir)
+    shutil.rmtree(cache_dir)
+    monkeypatch.setenv('SWIFT_VIDEO_CACHE_COMPRESS', '1')
+    built = sample_video(clip, 'uniform', num_frames=6)
+    (entry,) = entries(cache_dir)
+    with zipfile.ZipFile(entry) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert entry.stat().st_size < 0.8 * plain_entry_size(plain)
+    assert_same(sample_video(clip, 'uniform', num_frames=6), built)  # a hit on the deflated entry
+    assert_same(built, plain)
+
+
+def plain_entry_size(video) -> int:
+    """Bytes of an uncompressed entry's frames (a lower bound for its file)."""
+    return video.frames.nbytes
+
+
+def test_eviction_leaves_ninety_percent_of_the_cap(cache_dir, clip, monkeypatch):
+    def sample(i):  # same-size entries: 4 frames from [i/10 s, end)
+        return sample_video(clip, 'uniform', num_frames=4, start=i / 10)
+
+    sample(0)
+    entry_size = entries(cache_dir)[0].stat().st_size
+    monkeypatch.setenv('SWIFT_VIDEO_CACHE_MAX_GB', str(10.5 * entry_size / 2**30))  # room for 10 entries
+    for i in range(1, 10):
+        time.sleep(0.01)
+        sample(i)
+    assert len(entries(cache_dir)) == 10
+    time.sleep(0.01)
+    sample(10)  # 11 entries > the cap: evict down to 90 % of it (9.45 entries), not just under the cap
+    assert len(entries(cache_dir)) == 9
+    kept = sorted(round(float(np.load(e)['timestamps'][0]), 1) for e in entries(cache_dir))
+    assert kept == [i / 10 for i in range(2, 11)]  # the two least recently used (starts 0.0 and 0.1) went
+
+
+def _worker(args):
+    clip, directory, seed = args
+    os.environ['SWIFT_VIDEO_CACHE_DIR'] = directory
+    results = []
+    for i in range(6):  # every worker writes the same entries at about the same time
+        video = sample_video(clip, 'uniform', num_frames=4, start=(i + seed) % 3 / 10)
+        results.append((video.indices.tolist(), [read_frame_counter(f) for f in video.frames]))
+    return results
+
+
+def test_concurrent_writers_share_one_directory(cache_dir, clip, capfd):
+    import multiprocessing
+
+    context = multiprocessing.get_context('fork')
+    with context.Pool(4) as pool:
+        per_worker = pool.map(_worker, [(str(clip), str(cache_dir), seed) for seed in range(4)])
+    for results in per_worker:
+        for indices, counters_read in results:
+            assert counters_read == indices  # every worker got the right frames, hit or miss
+    assert len(entries(cache_dir)) == 3  # one entry per distinct request, whoever wrote it
+    assert not list(cache_dir.rglob('*.tmp*'))  # no temporary file left behind
+    assert 'rebuilding' not in capfd.readouterr().err  # no reader ever saw a half-written entry

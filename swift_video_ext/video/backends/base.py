@@ -77,3 +77,49 @@ def describe_unreadable(source, error: Exception) -> str:
     if container:
         return f'truncated or corrupt {container} file, FFmpeg cannot open it ({error})'
     return f'not a video file: unrecognised container format ({error})'
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """How to turn decoded frames into what a player shows: transpose first, then flip rows and/or columns."""
+
+    transpose: bool = False
+    flip_rows: bool = False  # upside down
+    flip_cols: bool = False  # mirrored left-right
+
+    @property
+    def identity(self) -> bool:
+        return not (self.transpose or self.flip_rows or self.flip_cols)
+
+
+def orientation_from_matrix(matrix: tuple[int, ...] | None) -> Orientation:
+    """The display transform of an FFmpeg display matrix (9 int32, ``AV_PKT_DATA_DISPLAYMATRIX`` layout).
+
+    The matrix maps a coded pixel (x right, y down) to the displayed one: x' = a·x + c·y, y' = b·x + d·y with
+    (a, b, c, d) = matrix[0, 1, 3, 4]. Quarter turns and mirrors, the only ones cameras write, are exact; any other
+    angle keeps the coded orientation (``None``: no matrix).
+    """
+    if matrix is None:
+        return Orientation()
+    a, b, _, c, d = (int(v) for v in matrix[:5])
+    zero = [abs(v) < 1 << 8 for v in (a, b, c, d)]  # below 1/256 in 16.16 fixed point: rounding of cos(90°)
+    if zero == [False, True, True, False]:  # x' = ±x, y' = ±y
+        return Orientation(flip_rows=d < 0, flip_cols=a < 0)
+    if zero == [True, False, False, True]:  # x' = ±y, y' = ±x: a transpose, then the signs
+        return Orientation(transpose=True, flip_rows=b < 0, flip_cols=c < 0)
+    return Orientation()
+
+
+def orient_frames(frames, orientation: Orientation):
+    """(T, H, W, C) frames as displayed: (T, W, H, C) after a quarter turn. A view where possible, no copy."""
+    import numpy as np
+
+    if orientation.identity:
+        return frames
+    if orientation.transpose:
+        frames = frames.transpose(0, 2, 1, 3)
+    if orientation.flip_rows:
+        frames = frames[:, ::-1]
+    if orientation.flip_cols:
+        frames = frames[:, :, ::-1]
+    return np.ascontiguousarray(frames)

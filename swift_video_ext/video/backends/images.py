@@ -73,11 +73,16 @@ class ImageSequenceReader:
     def close(self) -> None:
         pass
 
-    def _load(self, path: Path):
+    def _load(self, path: Path, draft: bool = False):
+        """The image as RGB; ``draft``: a JPEG decoded at reduced scale (a full check of its data, fewer pixels)."""
         from PIL import Image, UnidentifiedImageError
 
         try:
             with Image.open(path) as image:
+                if draft:
+                    image.draft('RGB', (max(1, image.width // 8), max(1, image.height // 8)))
+                    image.load()
+                    return image
                 return image.convert('RGB')
         except FileNotFoundError:
             raise VideoDecodeError(os.fspath(path), 'frame image not found') from None
@@ -95,7 +100,18 @@ class ImageSequenceReader:
             raise VideoDecodeError(str(path), f'expected {len(self.paths)} increasing timestamps, one per frame')
         return times
 
+    def check_frames(self) -> None:
+        """Decode every frame image (JPEGs at 1/8 scale, cheap) so that one unreadable frame fails the whole
+        source, whichever frames a sample picks: a row is never trained on the frames that happen to read."""
+        for number, path in enumerate(self.paths, start=1):
+            try:
+                self._load(path, draft=True)
+            except VideoDecodeError as error:
+                raise VideoDecodeError(error.source, f'{error.reason}: frame {number} of {len(self.paths)} in '
+                                       f'{self.label}, so the whole frame source is refused') from None
+
     def probe(self) -> VideoInfo:
+        self.check_frames()
         first = self._load(self.paths[0])
         times = self._recorded_times()
         fps = self.source_fps

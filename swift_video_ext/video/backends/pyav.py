@@ -20,7 +20,15 @@ import numpy as np
 from ...logging_utils import get_logger
 from ..errors import VideoDecodeError
 from ..types import VideoInfo
-from .base import FrameSize, ProbeMismatch, VideoSource, describe_unreadable, source_label
+from .base import (
+    FrameSize,
+    Orientation,
+    ProbeMismatch,
+    VideoSource,
+    describe_unreadable,
+    orientation_from_matrix,
+    source_label,
+)
 
 
 def _open_container(source: VideoSource, label: str):
@@ -61,6 +69,7 @@ class PyAVReader:
         self.stream.thread_type = 'AUTO'
         self.stream.thread_count = threads
         self.skipped_packets = 0
+        self._matrix: tuple[int, ...] | None | bool = False  # False: not seen yet (no frame decoded)
 
     def __enter__(self) -> PyAVReader:
         return self
@@ -77,9 +86,15 @@ class PyAVReader:
         import av
 
         pts, key_pts = [], []  # in decode order
+        discarded = 0  # packets an MP4 edit list cuts (decoded for reference, never shown): not missing frames
         try:
             for packet in self.container.demux(self.stream):
-                if packet.size == 0 or packet.is_discard:
+                if packet.size == 0:
+                    continue
+                if packet.is_discard:
+                    discarded += 1
+                    if packet.is_keyframe and packet.pts is not None:
+                        key_pts.append(packet.pts)  # still where a decode of the first shown frames starts
                     continue
                 if packet.pts is None:
                     return self.probe_by_decoding()
@@ -92,9 +107,9 @@ class PyAVReader:
         if not pts:
             raise VideoDecodeError(self.label, 'no decodable frame (the video stream holds no frames)')
         indexed = self.stream.frames
-        if indexed and len(pts) < indexed:
+        if indexed and len(pts) + discarded < indexed:
             raise VideoDecodeError(self.label, f'truncated: the container indexes {indexed} frames but only '
-                                   f'{len(pts)} are in the file')
+                                   f'{len(pts) + discarded} are in the file')
         frame_pts = np.unique(np.asarray(pts, dtype=np.int64))
         if len(frame_pts) != len(pts):  # duplicate timestamps: only a decode can say which frames exist
             return self.probe_by_decoding()
@@ -104,23 +119,40 @@ class PyAVReader:
         return self._make_info(frame_pts, np.unique(np.asarray(key_pts, dtype=np.int64)), reordered=reordered)
 
     def probe_by_decoding(self) -> VideoInfo:
-        """Timestamps of every frame of a full sequential decode (slow path, exact by construction)."""
-        times = []
+        """Every frame of a full sequential decode, at its own presentation time (slow path, exact).
+
+        Frames are put in presentation order; a frame without a timestamp, or repeating one already seen (corrupt
+        data), is left out, since no honest time can be given for it. Only a stream where no frame carries a
+        timestamp falls back to the nominal frame rate. ``decode_positions`` maps each index to the frame's
+        position in the decode.
+        """
+        times, positions = [], []
+        count = 0
         self._seek_start()
-        for frame in self._decode_tolerant():
-            times.append(frame.time if frame.time is not None else len(times))
-        if not times:
+        for count, frame in enumerate(self._decode_tolerant(), start=1):
+            if frame.time is not None:
+                times.append(frame.time)
+                positions.append(count - 1)
+        if not count:
             raise VideoDecodeError(self.label, 'no decodable frame (every packet failed to decode)')
-        if self.skipped_packets:
-            get_logger().warning(f'{self.label}: {self.skipped_packets} corrupt packets skipped; sampling from '
-                                 f'the {len(times)} frames that decode')
-        times = np.asarray(times, dtype=np.float64)
-        if np.any(np.diff(times) <= 0):  # no usable timestamps: use the nominal rate
+        if times:
+            times, positions = _presentation_order(np.asarray(times, dtype=np.float64), np.asarray(positions))
+        else:  # no timestamps at all (e.g. a raw elementary stream): the nominal rate
             rate = float(self.stream.average_rate or self.stream.guessed_rate or 25)
-            times = np.arange(len(times)) / rate
+            times, positions = np.arange(count) / rate, np.arange(count)
+        self._warn_dropped(count, len(times))
         return VideoInfo(source=self.label, frame_times=times - times[0], fps=_average_fps(times, self.stream),
                          width=self.stream.codec_context.width, height=self.stream.codec_context.height,
-                         exact_pts=False)
+                         exact_pts=False, decode_positions=positions.astype(np.int64))
+
+    def _warn_dropped(self, decoded: int, kept: int) -> None:
+        if not self.skipped_packets and kept == decoded:
+            return
+        parts = [f'{self.skipped_packets} corrupt packets skipped'] if self.skipped_packets else []
+        if kept < decoded:
+            parts.append(f'{decoded - kept} decoded frames without a timestamp of their own left out')
+        get_logger().warning(f'{self.label}: {"; ".join(parts)}; sampling from the {kept} frames that decode, '
+                             'at their own presentation times')
 
     def _make_info(self, frame_pts: np.ndarray, key_pts: np.ndarray, reordered: bool) -> VideoInfo:
         time_base = Fraction(self.stream.time_base) if self.stream.time_base else Fraction(1, 1)
@@ -129,6 +161,21 @@ class PyAVReader:
                          width=self.stream.codec_context.width, height=self.stream.codec_context.height,
                          frame_pts=frame_pts, keyframe_pts=key_pts, time_base=time_base, exact_pts=True,
                          reordered=reordered)
+
+    def orientation(self) -> Orientation:
+        """How decoded frames turn into what a player shows (the stream's display matrix).
+
+        Read from the first decoded frame (the matrix is stream side data FFmpeg attaches to every frame); when
+        nothing was decoded yet, one frame is decoded for it.
+        """
+        if self._matrix is False:
+            self._seek_start()
+            frames = self._decode_tolerant()
+            next(frames, None)
+            frames.close()
+            if self._matrix is False:
+                self._matrix = None
+        return orientation_from_matrix(self._matrix)
 
     # ------------------------------------------------------------------ read
     def read(self, info: VideoInfo, indices: np.ndarray, size: FrameSize | None = None) -> np.ndarray:
@@ -139,7 +186,8 @@ class PyAVReader:
         if info.exact_pts:
             self._choose_threading(info)
             return self._read_by_seeking(info, indices, size)  # may raise ProbeMismatch
-        return self._read_sequential(indices, size)
+        positions = indices if info.decode_positions is None else info.decode_positions[indices]
+        return self._read_sequential(positions, size)
 
     def _choose_threading(self, info: VideoInfo) -> None:
         """Slice threading for streams with B-frames, frame threading otherwise.
@@ -174,9 +222,14 @@ class PyAVReader:
                 if wanted_pts is not None:
                     context.skip_frame = 'DEFAULT' if packet.pts is None or packet.pts in wanted_pts else 'NONREF'
                 try:
-                    yield from packet.decode()
+                    decoded = packet.decode()
                 except (av.error.InvalidDataError, av.error.UndefinedError, av.error.EOFError):
                     self.skipped_packets += 1
+                    continue
+                for frame in decoded:
+                    if self._matrix is False:
+                        self._matrix = _display_matrix(frame)
+                    yield frame
         finally:
             if wanted_pts is not None:
                 context.skip_frame = 'DEFAULT'
@@ -228,6 +281,7 @@ class PyAVReader:
         return out.result()
 
     def _read_sequential(self, indices: np.ndarray, size: FrameSize | None) -> np.ndarray:
+        """Frames at ``indices``, positions in a sequential decode from the start."""
         import av
 
         wanted: dict[int, list[int]] = {}
@@ -290,6 +344,25 @@ class _FrameBuffer:
 
     def missing(self) -> list[int]:
         return np.flatnonzero(~self.filled).tolist()
+
+
+def _presentation_order(times: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decoded frames sorted by presentation time; of frames sharing a time, the first decoded is kept."""
+    order = np.argsort(times, kind='stable')
+    times, positions = times[order], positions[order]
+    keep = np.concatenate([[True], np.diff(times) > 0])
+    return times[keep], positions[keep]
+
+
+def _display_matrix(frame) -> tuple[int, ...] | None:
+    """The frame's display matrix (9 int32), None when it has none."""
+    import struct
+
+    try:
+        data = bytes(frame.side_data['DISPLAYMATRIX'])
+    except KeyError:
+        return None
+    return struct.unpack('=9i', data[:36]) if len(data) >= 36 else None
 
 
 def _average_fps(times: np.ndarray, stream) -> float:
