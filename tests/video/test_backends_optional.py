@@ -72,3 +72,18 @@ def test_bytes_source(gop_clip, backend):
 @pytest.mark.parametrize('name', REAL_CLIPS)
 def test_real_clips(name, backend):
     assert_full_decode_frames(real_clip(name), backend, num_frames=16)
+
+
+def test_decord_decode_failure_names_the_file(gop_clip, monkeypatch):
+    if usable('decord'):
+        pytest.skip(usable('decord'))
+    import decord
+
+    from swift_video_ext.video import VideoDecodeError
+
+    def broken(self, indices):
+        raise decord.DECORDError('Check failed: from_size == to_size')
+
+    monkeypatch.setattr(decord.VideoReader, 'get_batch', broken)
+    with pytest.raises(VideoDecodeError, match=r'gop\.mp4.*decord failed to decode it'):
+        sample_video(gop_clip, 'uniform', num_frames=4, backend='decord')
