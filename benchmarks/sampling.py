@@ -12,7 +12,9 @@ texture so decoding costs like real footage (written once to ``bench_output/clip
 - ``swift_llava``: ms-swift's ``load_video_llava`` (PyAV, sequential decode to the last index — the path transformers
   and LLaMA-Factory also use);
 - ``decord``: ``VideoReader.get_batch``; ``swift_internvl``: ms-swift's ``load_video_internvl`` (decord);
-  ``swift_cogvlm2``: ms-swift's ``load_video_cogvlm2`` (decord, first 60 s); ``torchcodec`` when installed.
+  ``swift_cogvlm2``: ms-swift's ``load_video_cogvlm2`` (decord, first 60 s); ``torchcodec`` when installed;
+- peers at our indices, each in its exact and its fastest mode (see :func:`peer_methods`): torchcodec and decord2
+  (or decord), when installed; ``peer_identical_to_full_decode`` says whose frames equal a full decode.
 
 Every run checks that our frames equal a full sequential decode at our indices, and reports the physical limit of
 exact sparse decoding: the frames any exact decoder must decode (the targets, and the reference frames from each
@@ -175,7 +177,58 @@ def methods(path: Path, n: int, kind: str) -> dict:
     return table
 
 
-SEEK_CAPABLE = ('decord', 'swift_internvl', 'torchcodec')
+def decord_distribution() -> str | None:
+    """``decord`` or ``decord2`` (the maintained fork; same import name), whichever provides ``import decord``."""
+    from importlib import metadata
+
+    for name in ('decord2', 'decord'):
+        try:
+            metadata.version(name)
+            return name
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def peer_methods(path: Path, indices: list[int]) -> dict:
+    """Peers at *our* indices, each in its exact mode and its fastest mode; values return (N, H, W, 3) uint8.
+
+    - ``torchcodec[exact]``: ``seek_mode='exact'`` (scans the file for an exact index, then seeks);
+      ``torchcodec[approximate]``: index → time from the header's average rate, no scan (frames can differ on VFR
+      clips or clips whose header disagrees with the packets).
+    - ``decord2[exact]``: ``get_batch`` (accurate seeks); ``decord2[keyframes]``: each index snapped to the keyframe
+      at or before it, so only keyframes are decoded (the fastest decord can go, not the requested frames).
+    """
+    table = {}
+    if importlib.util.find_spec('torchcodec'):
+        def torchcodec_at(mode: str):
+            from torchcodec.decoders import VideoDecoder
+
+            decoder = VideoDecoder(str(path), seek_mode=mode, num_ffmpeg_threads=0, dimension_order='NHWC')
+            return decoder.get_frames_at(indices=indices).data.numpy()
+
+        table['torchcodec[exact]'] = functools.partial(torchcodec_at, 'exact')
+        table['torchcodec[approximate]'] = functools.partial(torchcodec_at, 'approximate')
+    name = decord_distribution()
+    if name:
+        import decord
+
+        def decord_at(keyframes_only: bool):
+            decord.bridge.set_bridge('native')
+            reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=0)
+            if not keyframes_only:
+                return reader.get_batch(indices).asnumpy()
+            keys = np.asarray(reader.get_key_indices())
+            snapped = keys[np.searchsorted(keys, indices, side='right') - 1]
+            unique, inverse = np.unique(snapped, return_inverse=True)  # get_batch fails on repeated indices
+            return reader.get_batch(unique.tolist()).asnumpy()[inverse]
+
+        table[f'{name}[exact]'] = functools.partial(decord_at, False)
+        table[f'{name}[keyframes]'] = functools.partial(decord_at, True)
+    return table
+
+
+SEEK_CAPABLE = ('decord', 'swift_internvl', 'torchcodec', 'torchcodec[exact]', 'decord2[exact]')
 
 
 def bench_clip(path: Path, kind: str, n: int, repeats: int) -> dict:
@@ -190,7 +243,16 @@ def bench_clip(path: Path, kind: str, n: int, repeats: int) -> dict:
            'minimum_frames_to_decode': minimum,
            'exact_decoding_speedup_bound': round(ours.num_source_frames / minimum, 2), 'seconds': {}}
     path.read_bytes()  # page cache
-    for name, fn in methods(path, n, kind).items():
+    peers = peer_methods(path, ours.indices.tolist())
+    reference = np.stack(reference_frames(path, ours.indices.tolist()))
+    row['peer_identical_to_full_decode'], row['peer_errors'] = {}, {}
+    for name, fn in list(peers.items()):
+        try:
+            row['peer_identical_to_full_decode'][name] = bool(np.array_equal(fn(), reference))
+        except Exception as error:  # a peer that cannot decode this clip is reported, not timed
+            row['peer_errors'][name] = f'{type(error).__name__}: {str(error)[-160:]}'
+            del peers[name]
+    for name, fn in {**methods(path, n, kind), **peers}.items():
         if kind == 'short':
             fn()  # warm-up (imports, allocator)
         row['seconds'][name] = round(best_time(fn, repeats), 4)
@@ -204,6 +266,9 @@ def bench_clip(path: Path, kind: str, n: int, repeats: int) -> dict:
     seekers = [s[k] for k in SEEK_CAPABLE if k in s]
     if seekers:
         row['ours_vs_fastest_seek_library'] = round(s['ours'] / min(seekers), 3)
+    exact_peers = [s[k] for k, same in row['peer_identical_to_full_decode'].items() if same]
+    if exact_peers:
+        row['ours_vs_fastest_exact_peer'] = round(s['ours'] / min(exact_peers), 3)
     if kind == 'short':
         row['target_met'] = identical and row['ours_vs_full_decode_rgb'] <= 1.05
     else:

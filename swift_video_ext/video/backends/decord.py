@@ -56,6 +56,10 @@ class DecordReader:
         if len(reader) != info.num_frames:
             raise VideoDecodeError(self.label, f'decord counts {len(reader)} frames where a full decode gives '
                                    f'{info.num_frames}; use VIDEO_LOAD_BACKEND=pyav for this file')
-        batch = reader.get_batch(np.asarray(indices, dtype=np.int64).tolist())
+        try:
+            batch = reader.get_batch(np.asarray(indices, dtype=np.int64).tolist())
+        except decord.DECORDError as error:  # e.g. decord2 3.4 on 96 px wide H.264 (a buffer-size check fails)
+            raise VideoDecodeError(self.label, f'decord failed to decode it: {str(error)[-200:]}; '
+                                   'use VIDEO_LOAD_BACKEND=pyav for this file') from None
         # decord's bridge is process-global: another library may have switched it to torch
         return batch.asnumpy() if hasattr(batch, 'asnumpy') else batch.numpy()

@@ -1,0 +1,54 @@
+"""Launch real ``swift sft`` runs with 1 or N processes on CPU and read what each rank did (see row_log_plugin.py)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from tests.helpers import CPU_TRAIN_ARGS, command_env, run
+
+PLUGIN = Path(__file__).with_name('row_log_plugin.py')
+DISTRIBUTED = 'ParallelMode.DISTRIBUTED'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def sft(args: list[str], output_dir: Path, *, nproc: int, per_device_batch: int, use_cpu: bool = True,
+        env: dict[str, str] | None = None) -> tuple[str, list[dict]]:
+    """Run ``swift sft`` with ``nproc`` processes; return its log (stdout + stderr) and the row-log records."""
+    row_log = output_dir.parent / f'{output_dir.name}.rows.jsonl'
+    row_log.unlink(missing_ok=True)
+    extra = {'SVE_ROW_LOG': str(row_log), **(env or {})}
+    if nproc > 1:
+        extra.update({'NPROC_PER_NODE': str(nproc), 'MASTER_PORT': str(free_port())})
+    command = ['swift', 'sft', *args, '--per_device_train_batch_size', str(per_device_batch),
+               '--output_dir', str(output_dir), '--external_plugins', str(PLUGIN), *CPU_TRAIN_ARGS]
+    if use_cpu:
+        command += ['--use_cpu', 'true']
+    result = run(command, env=command_env(**extra), timeout=600)
+    records = [json.loads(line) for line in row_log.read_text().splitlines()] if row_log.is_file() else []
+    return result.stdout + result.stderr, records
+
+
+def assert_distributed(log: str, records: list[dict], world_size: int) -> None:
+    """Every rank trained under real DDP: ms-swift saw ``world_size`` and each trainer ran in DISTRIBUTED mode."""
+    assert f'world_size: {world_size}' in log, 'ms-swift did not log the expected world size'
+    modes = {r['rank']: (r['parallel_mode'], r['world_size']) for r in records if 'parallel_mode' in r}
+    want = {rank: (DISTRIBUTED, world_size) for rank in range(world_size)}
+    assert modes == want, f'trainers were not in DDP (unsynced copies?): {modes}'
+
+
+def rows_by_rank(records: list[dict]) -> dict[int, list[str]]:
+    """Rows each rank encoded once training began (ms-swift also encodes a few rows beforehand, for its checks)."""
+    out: dict[int, list[str]] = {}
+    for r in records:
+        if 'parallel_mode' in r:
+            out[r['rank']] = []
+        elif 'row' in r and r['rank'] in out:
+            out[r['rank']].append(r['row'])
+    return out
