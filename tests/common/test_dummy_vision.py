@@ -38,7 +38,7 @@ def _minigpt4(root):
     from swift_video_ext.models.minigpt4_video.tiny import build_tiny
 
     model = MiniGPT4VideoForConditionalGeneration.from_pretrained(build_tiny(root / 'minigpt4'))
-    return model, model, model.get_video_features, model.config.vision_config.image_size, \
+    return model, model, model.frame_features, model.config.vision_config.image_size, \
         ('vision_model', 'ln_vision', 'llama_proj')
 
 
@@ -101,3 +101,25 @@ def test_dummy_frames_shape_and_dtype():
 def test_non_finite_features_are_refused():
     with pytest.raises(ValueError, match='non-finite'):
         keep_in_graph(torch.zeros(1, 2, 3), [torch.tensor([float('nan')])])
+
+
+@pytest.mark.parametrize('case', [_pllava, _cogvlm2, _minigpt4], ids=['pllava', 'cogvlm2_video', 'minigpt4_video'])
+def test_model_forward_runs_the_vision_path_on_text_only_batches_when_distributed(case, tmp_path, monkeypatch):
+    """The call sites in the models' forwards: with two ranks (WORLD_SIZE=2) a text-only training batch puts every
+    vision parameter a real frame uses into the backward, and the logits are those of the plain forward."""
+    model, _, encode, image_size, _ = case(tmp_path)
+    model.train()
+    pixels = torch.rand(1, 3, image_size, image_size, generator=torch.Generator().manual_seed(1))
+    keep_in_graph(torch.zeros(()), encode(pixels)).backward()
+    vision = {n for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad(set_to_none=True)
+    ids = torch.randint(5, 40, (2, 7), generator=torch.Generator().manual_seed(0))
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    plain = model(input_ids=ids, labels=ids).logits.detach()
+    model.zero_grad(set_to_none=True)
+    monkeypatch.setenv('WORLD_SIZE', '2')
+    out = model(input_ids=ids, labels=ids)
+    out.loss.backward()
+    assert torch.equal(out.logits.detach(), plain)
+    missing = sorted(n for n in vision if dict(model.named_parameters())[n].grad is None)
+    assert not missing, missing

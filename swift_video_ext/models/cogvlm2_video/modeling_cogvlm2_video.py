@@ -30,6 +30,7 @@ from transformers.models.llama.modeling_llama import LlamaRMSNorm, apply_rotary_
 from transformers.utils import can_return_tuple
 from transformers.utils.output_capturing import capture_outputs
 
+from ...common.dummy_vision import with_dummy_vision
 from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
 from .configuration_cogvlm2_video import CogVLM2VideoConfig, CogVLM2VideoVisionConfig
 
@@ -355,6 +356,9 @@ class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
                                  f'{self.config.tokens_per_frame} tokens)')
             inputs_embeds = inputs_embeds.masked_scatter(vision_slots.unsqueeze(-1),
                                                          features.to(inputs_embeds.dtype))
+        else:  # text-only batch: under DDP / ZeRO-3 training the vision tower still runs, on zero frames
+            inputs_embeds = with_dummy_vision(self, inputs_embeds, self.encode_frames,
+                                              image_size=self.config.vision_config.image_size)
         if use_cache is None:
             use_cache = self.config.use_cache and not self.training
         if use_cache and past_key_values is None:

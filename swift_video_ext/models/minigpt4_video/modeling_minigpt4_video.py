@@ -13,6 +13,7 @@ from transformers import AutoModelForCausalLM, GenerationMixin, PreTrainedModel
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 from transformers.models.blip_2.modeling_blip_2 import Blip2Encoder, Blip2VisionEmbeddings
 
+from ...common.dummy_vision import with_dummy_vision
 from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
 from .configuration_minigpt4_video import MiniGPT4VideoConfig
 
@@ -133,6 +134,9 @@ class MiniGPT4VideoForConditionalGeneration(FlatFramesGenerationMixin, MiniGPT4V
                 raise ValueError(f'{int(slots.sum())} image slots in the prompt but {features.shape[0]} embeddings '
                                  f'from the frames ({self.config.tokens_per_frame} per frame)')
             inputs_embeds = inputs_embeds.masked_scatter(slots.unsqueeze(-1), features.to(inputs_embeds.dtype))
+        else:  # text-only batch: under DDP / ZeRO-3 training the vision tower still runs, on zero frames
+            inputs_embeds = with_dummy_vision(self, inputs_embeds, self.frame_features,
+                                              image_size=self.config.vision_config.image_size)
         return self.language_model(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
                                    position_ids=position_ids, past_key_values=past_key_values, labels=labels,
                                    use_cache=use_cache, logits_to_keep=logits_to_keep, **kwargs)

@@ -15,6 +15,7 @@ from transformers.modeling_outputs import BaseModelOutputWithPooling
 from transformers.models.llava.modeling_llava import LlavaCausalLMOutputWithPast, LlavaPreTrainedModel
 from transformers.utils import can_return_tuple
 
+from ...common.dummy_vision import dummy_vision_needed, with_dummy_vision
 from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
 from .configuration_pllava import PllavaConfig
 
@@ -86,6 +87,11 @@ class PllavaModel(LlavaModel):
             features = self.get_media_features(pixel_values, frames_per_media, vision_feature_layer,
                                                vision_feature_select_strategy)
             mm_encoder_outputs = {'image': BaseModelOutputWithPooling(pooler_output=features)}
+        elif dummy_vision_needed(self):  # text-only batch under DDP / ZeRO-3 training: run the vision path anyway
+            if inputs_embeds is None:
+                inputs_embeds, input_ids = self.get_input_embeddings()(input_ids), None
+            inputs_embeds = with_dummy_vision(self, inputs_embeds, self.get_media_features,
+                                              image_size=self.config.vision_config.image_size, force=True)
         return super().forward(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
                                past_key_values=past_key_values, inputs_embeds=inputs_embeds,
                                mm_encoder_outputs=mm_encoder_outputs, **kwargs)
