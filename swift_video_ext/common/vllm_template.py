@@ -13,6 +13,9 @@ Use: put the mixin first among the template's bases and set :attr:`VllmTemplateM
 
     class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
         vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}
+
+    class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
+        vllm_sentinels = {IMAGE_SENTINEL: 'image', FRAME_SENTINEL: 'frame'}
 """
 
 from __future__ import annotations
@@ -28,43 +31,52 @@ def image_frames(image: Any) -> np.ndarray:
 
 
 class VllmTemplateMixin:
-    """Replaces media sentinels by placeholder ids and passes sampled frames, in ms-swift's ``vllm`` mode only."""
+    """Replaces media sentinels by placeholder ids and passes sampled frames, in ms-swift's ``vllm`` mode only.
 
-    vllm_sentinels: ClassVar[dict[int, str]] = {}  # sentinel id -> 'image' | 'video'
+    Hooks for templates whose sentinels are not one per image/video: :meth:`vllm_prepare` (before encoding) and
+    :meth:`vllm_frames` (the frames of the n-th sentinel of a kind).
+    """
 
-    def vllm_placeholder_ids(self, media_type: str) -> list[int]:
-        """The ids one medium is in the prompt vLLM receives (vLLM's processor expands them)."""
+    vllm_sentinels: ClassVar[dict[int, str]] = {}  # sentinel id -> kind ('image', 'video', or the template's own)
+
+    def vllm_placeholder_ids(self, kind: str) -> list[int]:
+        """The ids one sentinel becomes in the prompt vLLM receives (vLLM's processor expands them)."""
         return [self.processor.image_token_id]
 
-    def vllm_frames(self, media_type: str, item: Any) -> np.ndarray:
-        """One medium → the (T, H, W, 3) uint8 frames vLLM gets: our sampling for videos, the image itself else."""
-        if media_type == 'image':
-            return image_frames(item)
-        return np.ascontiguousarray(self.sample_video(item).frames)
+    def vllm_prepare(self, inputs) -> None:
+        """Called before ms-swift encodes the text of a row in vllm mode."""
+
+    def vllm_frames(self, kind: str, index: int, inputs) -> np.ndarray:
+        """The ``index``-th sentinel of ``kind`` → the (T, H, W, 3) uint8 frames vLLM gets: our sampling for
+        videos, the image itself for images."""
+        items = inputs.images if kind == 'image' else inputs.videos
+        if index >= len(items):
+            raise ValueError(f'the prompt has more <{kind}> tags than the row has {kind}s ({len(items)})')
+        if kind == 'image':
+            return image_frames(items[index])
+        return np.ascontiguousarray(self.sample_video(items[index]).frames)
 
     def _encode_truncated(self, inputs) -> dict[str, Any]:
+        vllm = self.mode == 'vllm' and bool(self.vllm_sentinels)
+        if vllm:
+            self.vllm_prepare(inputs)
         encoded = super()._encode_truncated(inputs)
-        if self.mode == 'vllm' and self.vllm_sentinels:
+        if vllm:
             self.vllm_finish(encoded, inputs)
         return encoded
 
     def vllm_finish(self, encoded: dict[str, Any], inputs) -> None:
         """Rewrite ``encoded`` in place: sentinels → placeholder ids, ``videos`` = every medium's frames in order."""
         input_ids, media = [], []
-        counters = {'image': 0, 'video': 0}
+        counters = dict.fromkeys(self.vllm_sentinels.values(), 0)
         for token in encoded['input_ids']:
-            media_type = self.vllm_sentinels.get(token)
-            if media_type is None:
+            kind = self.vllm_sentinels.get(token)
+            if kind is None:
                 input_ids.append(token)
                 continue
-            items = inputs.images if media_type == 'image' else inputs.videos
-            index = counters[media_type]
-            if index >= len(items):
-                raise ValueError(f'the prompt has more <{media_type}> tags than the row has {media_type}s '
-                                 f'({len(items)})')
-            media.append(self.vllm_frames(media_type, items[index]))
-            counters[media_type] += 1
-            input_ids += self.vllm_placeholder_ids(media_type)
+            media.append(self.vllm_frames(kind, counters[kind], inputs))
+            counters[kind] += 1
+            input_ids += self.vllm_placeholder_ids(kind)
         encoded['input_ids'] = input_ids
         if encoded.get('labels') is not None and len(encoded['labels']) != len(input_ids):
             encoded['labels'] = None  # not used for generation
@@ -72,3 +84,15 @@ class VllmTemplateMixin:
         encoded.pop('videos', None)
         if media:
             encoded['videos'] = media
+
+
+class MiniGPT4VideoVllmMixin(VllmTemplateMixin):
+    """MiniGPT4-Video: one sentinel per frame (its ``replace_tag`` samples the video and keeps the frames on
+    ``inputs``); each frame goes to vLLM as a one-frame video of ``tokens_per_frame`` tokens."""
+
+    def vllm_prepare(self, inputs) -> None:
+        inputs.minigpt_images, inputs.minigpt_frames = [], []
+
+    def vllm_frames(self, kind: str, index: int, inputs) -> np.ndarray:
+        frames = inputs.minigpt_images if kind == 'image' else inputs.minigpt_frames
+        return np.ascontiguousarray(frames[index])[None]

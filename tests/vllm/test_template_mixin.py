@@ -77,3 +77,40 @@ def test_mismatched_tags_name_the_reason(tiny_pllava, media):
     inputs = type('Inputs', (), {'images': [], 'videos': [media['clip']]})()
     with pytest.raises(ValueError, match='more <video> tags'):
         template.vllm_finish(encoded, inputs)
+
+
+@pytest.fixture(scope='module')
+def tiny_minigpt4(tmp_path_factory):
+    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp('tiny') / 'minigpt4')
+
+
+def minigpt4_template(model_dir, mode: str):
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+    from swift_video_ext.common.vllm_template import MiniGPT4VideoVllmMixin
+    from swift_video_ext.models.minigpt4_video import template as module
+
+    template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
+    template.__class__ = type('VllmMiniGPT4VideoTemplate', (MiniGPT4VideoVllmMixin, module.MiniGPT4VideoTemplate), {
+        'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}})
+    template.set_mode(mode)
+    return template
+
+
+def test_minigpt4_video_one_placeholder_per_frame_with_pt_frames(tiny_minigpt4, media):
+    vllm_template = minigpt4_template(tiny_minigpt4, 'vllm')
+    encoded = vllm_template.encode(row(media))
+    pt = minigpt4_template(tiny_minigpt4, 'transformers').encode(row(media))
+    processor = vllm_template.processor
+    image_id, per_frame = processor.image_token_id, processor.tokens_per_frame
+    assert min(encoded['input_ids']) >= 0
+    assert len(encoded['videos']) == pt['pixel_values'].shape[0]  # every frame (and the image) is one medium
+    assert all(v.shape[0] == 1 for v in encoded['videos'])
+    expanded = [t for token in encoded['input_ids'] for t in ([token] * per_frame if token == image_id else [token])]
+    assert expanded == pt['input_ids']
+    pixels = processor.preprocess_frames(np.concatenate(encoded['videos']))
+    torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
