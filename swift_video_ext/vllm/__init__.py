@@ -12,10 +12,13 @@ import warnings
 # config.json "architectures" name -> class under swift_video_ext.vllm
 ARCHITECTURES: dict[str, str] = {
     'PllavaForConditionalGeneration': 'swift_video_ext.vllm.pllava:PllavaForConditionalGeneration',
+    'MiniGPT4VideoForConditionalGeneration':
+        'swift_video_ext.vllm.minigpt4_video:MiniGPT4VideoForConditionalGeneration',
 }
 # config.json "model_type" -> our transformers config class (vLLM reads configs with AutoConfig)
 CONFIGS: dict[str, str] = {
     'pllava': 'swift_video_ext.models.pllava.configuration_pllava:PllavaConfig',
+    'minigpt4_video': 'swift_video_ext.models.minigpt4_video.configuration_minigpt4_video:MiniGPT4VideoConfig',
 }
 
 

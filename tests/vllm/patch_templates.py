@@ -21,8 +21,18 @@ def patch_pllava(module) -> None:
     add_mixin(module.PllavaTemplate, {module.IMAGE_SENTINEL: 'image', module.VIDEO_SENTINEL: 'video'})
 
 
+def patch_minigpt4_video(module) -> None:
+    from swift_video_ext.common.vllm_template import MiniGPT4VideoVllmMixin
+
+    cls = module.MiniGPT4VideoTemplate
+    if MiniGPT4VideoVllmMixin not in cls.__mro__:
+        cls.__bases__ = (MiniGPT4VideoVllmMixin, *cls.__bases__)
+    cls.vllm_sentinels = {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}
+
+
 def install() -> None:
     """Patch each template module when (if ever) it is imported."""
     from swift_video_ext.common.post_import import when_imported
 
     when_imported('swift_video_ext.models.pllava.template', patch_pllava)
+    when_imported('swift_video_ext.models.minigpt4_video.template', patch_minigpt4_video)
