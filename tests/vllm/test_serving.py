@@ -1,5 +1,5 @@
-"""PLLaVA through vLLM: `swift infer --infer_backend vllm` gives the pt backend's greedy output; `swift deploy
---infer_backend vllm` answers the openai client with a base64 video."""
+"""Our models through vLLM: `swift infer --infer_backend vllm` gives the pt backend's greedy output (PLLaVA,
+MiniGPT4-Video); `swift deploy --infer_backend vllm` answers the openai client with a base64 video (PLLaVA)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,20 @@ def tiny(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
+def tiny_minigpt4(tmp_path_factory):
+    """Tiny MiniGPT4-Video (Llama-2 layout) with text head_dim 32."""
+    from swift_video_ext.models.minigpt4_video import tiny as module
+
+    def text_config(tokenizer, family='llama2'):
+        return {**default(tokenizer, family), 'num_attention_heads': 2, 'num_key_value_heads': 2}
+
+    default = module.tiny_text_config
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, 'tiny_text_config', text_config)
+        return module.build_tiny(tmp_path_factory.mktemp('vllm') / 'minigpt4_video')
+
+
+@pytest.fixture(scope='module')
 def rows(tmp_path_factory):
     from PIL import Image
 
@@ -71,6 +85,13 @@ def test_vllm_greedy_equals_pt_on_video_image_text_and_multi_turn(tiny, rows, pt
     got = infer(tiny, rows['path'], rows['root'] / 'vllm.jsonl', VLLM_ARGS)
     assert len(got) == len(pt_responses) == 4 and all(pt_responses)
     assert got == pt_responses
+
+
+def test_minigpt4_video_vllm_greedy_equals_pt(tiny_minigpt4, rows):
+    want = infer(tiny_minigpt4, rows['path'], rows['root'] / 'mg_pt.jsonl', ['--infer_backend', 'pt'])
+    got = infer(tiny_minigpt4, rows['path'], rows['root'] / 'mg_vllm.jsonl', VLLM_ARGS)
+    assert len(got) == 4 and all(want)
+    assert got == want
 
 
 def free_port() -> int:
