@@ -1,6 +1,6 @@
 """Requests/s of ms-swift's vLLM engine vs its PyTorch engine on the same PLLaVA rows, in one run.
 
-Both engines get the same N requests (video rows; each video sampled by our video core, 16 or ``--frames`` frames),
+Both engines get the same N requests (video rows, a distinct 4 s clip each, sampled by our video core),
 greedy, ``--max-tokens`` new tokens each; engine start-up is not timed. The PyTorch engine runs with
 ``--pt-batch`` (ms-swift's ``max_batch_size``), vLLM schedules all requests at once. Also checks that the two
 engines' responses are equal. Without ``--model``, a random tiny PLLaVA (head_dim 32) is built.
@@ -40,8 +40,9 @@ def requests(root: Path, count: int):
 
     from swift_video_ext.video.synthetic import write_counter_clip
 
-    clips = [str(write_counter_clip(root / f'clip{i}.mp4', num_frames=40, fps=10, event=(0.4 * i, 2.0 + 0.4 * i)))
-             for i in range(4)]
+    # one clip per request, so vLLM's multimodal cache cannot reuse one request's vision features for another
+    clips = [str(write_counter_clip(root / f'clip{i}.mp4', num_frames=40, fps=10, event=(0.1 * i, 1.0 + 0.1 * i)))
+             for i in range(count)]
     return [InferRequest(messages=[{'role': 'user', 'content': f'<video>What happens? ({i})'}],
                          videos=[clips[i % len(clips)]]) for i in range(count)]
 
