@@ -18,6 +18,11 @@ def media(tmp_path_factory):
     return {'clip': str(write_counter_clip(root / 'clip.mp4', num_frames=30, fps=10)), 'image': str(image)}
 
 
+def with_mixin(mixin: type, template_cls: type) -> tuple[type, ...]:
+    """Bases of a test subclass: the class alone once it has the mixin (after integration), else mixin first."""
+    return (template_cls,) if mixin in template_cls.__mro__ else (mixin, template_cls)
+
+
 def pllava_template(model_dir, mode: str, mixin: bool):
     from swift.model import get_processor
     from swift.template import get_template
@@ -26,9 +31,11 @@ def pllava_template(model_dir, mode: str, mixin: bool):
     from swift_video_ext.models.pllava import template as module
 
     template = get_template(get_processor(str(model_dir), model_type='pllava'))
-    if mixin:  # what the integrator's edit of PllavaTemplate does, without changing the class for other tests
-        template.__class__ = type('VllmPllavaTemplate', (VllmTemplateMixin, module.PllavaTemplate), {
-            'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.VIDEO_SENTINEL: 'video'}})
+    # mixin: what the integrator's edit of PllavaTemplate does, without changing the class for other tests;
+    # without: the mixin inert (no sentinels), i.e. the template as it is without it, before or after that edit
+    sentinels = {module.IMAGE_SENTINEL: 'image', module.VIDEO_SENTINEL: 'video'} if mixin else {}
+    template.__class__ = type('VllmPllavaTemplate', with_mixin(VllmTemplateMixin, module.PllavaTemplate),
+                              {'vllm_sentinels': sentinels})
     template.set_mode(mode)
     return template
 
@@ -95,8 +102,9 @@ def minigpt4_template(model_dir, mode: str):
     from swift_video_ext.models.minigpt4_video import template as module
 
     template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
-    template.__class__ = type('VllmMiniGPT4VideoTemplate', (MiniGPT4VideoVllmMixin, module.MiniGPT4VideoTemplate), {
-        'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}})
+    template.__class__ = type('VllmMiniGPT4VideoTemplate',
+                              with_mixin(MiniGPT4VideoVllmMixin, module.MiniGPT4VideoTemplate),
+                              {'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}})
     template.set_mode(mode)
     return template
 
