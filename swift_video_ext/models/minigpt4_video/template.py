@@ -35,6 +35,7 @@ from swift.template.utils import Context
 
 from ...common.bad_samples import record_bad_subtitles
 from ...common.template import VideoTemplate
+from ...common.vllm_template import MiniGPT4VideoVllmMixin
 from ...video.settings import VideoSampling
 from ...video.subtitles import SubtitleError, Subtitles
 from .processing_minigpt4_video import VIDEO_SAMPLING, SubtitleMode, pad_frames
@@ -45,7 +46,8 @@ FAMILIES = (TEMPLATE_LLAMA2, TEMPLATE_MISTRAL)
 SUBTITLE_ROOT_ENV, MAX_WORDS_ENV = 'SUBTITLE_ROOT', 'MAX_SUBTITLE_WORDS'
 
 
-class MiniGPT4VideoTemplate(VideoTemplate):
+class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
+    vllm_sentinels = {IMAGE_SENTINEL: 'image', FRAME_SENTINEL: 'frame'}  # real placeholder ids in vLLM mode
     """Training layout; frames padded to N; training subtitle rules."""
 
     placeholder_tokens = []

@@ -33,6 +33,7 @@ from swift.template.template_inputs import StdTemplateInputs
 from swift.template.utils import Context
 
 from ...common.template import VideoTemplate
+from ...common.vllm_template import VllmTemplateMixin
 from ...video.settings import VideoSampling
 from .processing_pllava import VIDEO_SAMPLING
 
@@ -46,7 +47,8 @@ VCG_SYSTEM = ('You are Video-ChatGPT, a large vision-language assistant. You are
 MEDIA_TAG = re.compile(r'<(?:image|video)>')
 
 
-class PllavaTemplate(VideoTemplate):
+class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
+    vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}  # real placeholder ids in vLLM mode
     placeholder_tokens = []
     media_turn: str | None = None  # text after each medium when media get their own user turn (eval layouts)
 
