@@ -21,7 +21,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (UsageError, OSError, ValueError,
 
 def _add_sampling_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--strategy', default='uniform', help='sampling strategy (default: uniform)')
-    parser.add_argument('--num-frames', type=int, help=f'count of count-based strategies (default: {DEFAULT_NUM_FRAMES})')
+    parser.add_argument('--num-frames', type=int,
+                        help=f'count of count-based strategies (default: {DEFAULT_NUM_FRAMES})')
     parser.add_argument('--fps', type=float, help='target rate for --strategy fps')
     parser.add_argument('--min-frames', type=int)
     parser.add_argument('--max-frames', type=int)
@@ -395,17 +396,20 @@ def _one_line(error: BaseException) -> str:
     return ' '.join(text.split()) or type(error).__name__
 
 
+def _is_user_error(error: Exception) -> bool:
+    errors = sys.modules.get('swift_video_ext.video.errors')  # not imported: cannot be a VideoDecodeError
+    return isinstance(error, USER_ERRORS) or (errors is not None and isinstance(error, errors.VideoDecodeError))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; a user error (bad file, argument or checkpoint) is one line on stderr and exit 2."""
-    from ..video.errors import VideoDecodeError
-
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = '--debug' in argv  # accepted anywhere on the line
     args = build_parser().parse_args([a for a in argv if a != '--debug'])
     try:
         return args.func(args)
-    except (*USER_ERRORS, VideoDecodeError) as error:
-        if debug:
+    except Exception as error:
+        if debug or not _is_user_error(error):
             raise
         print(f'swift-video {args.command}: error: {_one_line(error)} (--debug shows the traceback)',
               file=sys.stderr)
