@@ -31,8 +31,7 @@ from report import machine, write_report  # noqa: E402
 
 OUT = ROOT / 'bench_output'
 HEAVY = ('transformers', 'swift', 'swift_video_ext.models', 'torch')
-IMPORT_PROBE = ('import time; t = time.perf_counter(); import swift_video_ext.video; '
-                'print(time.perf_counter() - t)')
+IMPORT_PROBE = 'import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)'
 
 
 def _env(pythonpath: str | None) -> dict:
@@ -52,9 +51,10 @@ def wall_seconds(command: list[str], env: dict, runs: int) -> float:
     return statistics.median(times)
 
 
-def import_seconds(env: dict, runs: int) -> float:
-    times = [float(subprocess.run([sys.executable, '-c', IMPORT_PROBE], env=env, capture_output=True, text=True,
-                                  check=True, cwd=tempfile.gettempdir()).stdout) for _ in range(runs + 1)]
+def import_seconds(module: str, env: dict, runs: int) -> float:
+    command = [sys.executable, '-c', IMPORT_PROBE.format(module=module)]
+    times = [float(subprocess.run(command, env=env, capture_output=True, text=True, check=True,
+                                  cwd=tempfile.gettempdir()).stdout) for _ in range(runs + 1)]
     return statistics.median(times[1:])
 
 
@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         {'what': 'python -c pass', 'seconds': wall_seconds([sys.executable, '-c', 'pass'], env, args.runs)},
         {'what': 'swift-video --help', 'seconds': wall_seconds([console, '--help'], env, args.runs), 'target': 0.5},
-        {'what': 'import swift_video_ext.video', 'seconds': import_seconds(env, args.runs), 'target': 0.3},
+        {'what': 'import swift_video_ext.video', 'seconds': import_seconds('swift_video_ext.video', env, args.runs),
+         'target': 0.3},
+        {'what': 'import numpy (part of the line above)', 'seconds': import_seconds('numpy', env, args.runs)},
     ]
     for row in rows:
         row['seconds'] = round(row['seconds'], 3)
@@ -117,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     rows.append({'what': 'dataloader worker (spawn)', 'workers': len({i['pid'] for i in items}),
                  'heavy_modules': heavy, 'model_code_imported': any(m != 'torch' for m in heavy),
                  'video_core_import_s': round(max(i['import_s'] for i in items), 3)})
-    report = {**machine(), 'pythonpath': env['PYTHONPATH'].split(os.pathsep)[0], 'runs': args.runs, 'rows': rows,
+    report = {**machine(), 'load_average_1min': round(os.getloadavg()[0], 2),
+              'pythonpath': env['PYTHONPATH'].split(os.pathsep)[0], 'runs': args.runs, 'rows': rows,
               'summary': {r['what']: r.get('seconds', r.get('heavy_modules')) for r in rows}}
     write_report(report, args.output)
     print(json.dumps(rows, indent=1))
