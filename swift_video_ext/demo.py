@@ -2,7 +2,7 @@
 
 1. writes a tiny random PLLaVA (real architecture, small dims, locally trained tokenizer);
 2. synthesises two clips (a red square appears / only colours drift) and a VideoInstruct-style jsonl;
-3. ``swift sft`` (LoRA α 64 on q/v + trained projector, lr 5e-3, 100 steps: long enough for the tiny model to
+3. ``swift sft`` (LoRA α 64 on the LLM's linear layers + trained projector, lr 5e-3, 100 steps: long enough for the tiny model to
    learn each clip's answer) → ``swift infer --adapters`` → ``swift export --merge_lora`` →
    ``swift infer --model <merged>``, with plain ``swift`` commands (the plugin loads itself);
 4. draws a contact sheet of exactly the frames PLLaVA sees, per clip;
@@ -39,6 +39,9 @@ def _swift(*args: str, log: Path) -> None:
 
 TARGETS = {'red_square.mp4': 'A red square appears.', 'gradient.mp4': 'Only colours drift by.'}
 STEPS, LORA_ALPHA, LEARNING_RATE, MAX_NEW_TOKENS = 100, 64, 5e-3, 24
+# Every linear layer of the language model: q/v alone reach ~97% of the answer tokens in 60 steps and still garble
+# words at 100 ("ed s. rppar squar s."); all of them reach 100% in 40 (teacher-forced, measured on the tiny PLLaVA).
+LORA_TARGETS = r'^model\.language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)$'
 
 
 def make_dataset(data_dir: Path) -> tuple[Path, Path]:
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = out / 'runs'
     _swift('sft', '--model', str(model_dir), '--model_type', 'pllava', '--dataset', str(train), '--tuner_type',
            'lora', '--lora_rank', '8', '--lora_alpha', str(LORA_ALPHA), '--target_regex',
-           r'^model\.language_model.*\.(q_proj|v_proj)$', '--modules_to_save', 'multi_modal_projector',
+           LORA_TARGETS, '--modules_to_save', 'multi_modal_projector',
            '--learning_rate', str(LEARNING_RATE), '--max_steps', str(args.steps), '--per_device_train_batch_size', '2',
            '--save_steps', str(args.steps), '--logging_steps', '10', '--output_dir', str(run_dir), *CPU_ARGS,
            log=out / 'sft.log')
