@@ -2,8 +2,8 @@
 
 1. writes a tiny random PLLaVA (real architecture, small dims, locally trained tokenizer);
 2. synthesises two clips (a red square appears / only colours drift) and a VideoInstruct-style jsonl;
-3. ``swift sft`` (LoRA α 64 on the LLM's linear layers + trained projector, lr 5e-3, 100 steps: long enough for the tiny model to
-   learn each clip's answer) → ``swift infer --adapters`` → ``swift export --merge_lora`` →
+3. ``swift sft`` (LoRA α 64 on the LLM's linear layers + trained projector, lr 5e-3, 100 steps: long enough for
+   the tiny model to learn each clip's answer) → ``swift infer --adapters`` → ``swift export --merge_lora`` →
    ``swift infer --model <merged>``, with plain ``swift`` commands (the plugin loads itself);
 4. draws a contact sheet of exactly the frames PLLaVA sees, per clip;
 and prints each clip's answer next to its training answer and its contact sheet.
