@@ -8,10 +8,21 @@ import os
 import sys
 from pathlib import Path
 
+DEFAULT_NUM_FRAMES = 8  # `sample` with a count-based strategy and no --num-frames
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its inputs: printed as one line, exit status 2."""
+
+
+# Exceptions that mean "bad input" (files, arguments, checkpoints): one line and exit 2 unless --debug.
+USER_ERRORS: tuple[type[BaseException], ...] = (UsageError, OSError, ValueError, KeyError)
+
 
 def _add_sampling_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--strategy', default='uniform', help='sampling strategy (default: uniform)')
-    parser.add_argument('--num-frames', type=int)
+    parser.add_argument('--num-frames', type=int,
+                        help=f'count of count-based strategies (default: {DEFAULT_NUM_FRAMES})')
     parser.add_argument('--fps', type=float, help='target rate for --strategy fps')
     parser.add_argument('--min-frames', type=int)
     parser.add_argument('--max-frames', type=int)
@@ -24,8 +35,15 @@ def _add_sampling_args(parser: argparse.ArgumentParser) -> None:
 
 def cmd_sample(args) -> int:
     from ..video import sample_video
+    from ..video.sampling import get_strategy, strategy_parameters
 
-    video = sample_video(args.video, args.strategy, num_frames=args.num_frames, fps=args.fps,
+    get_strategy(args.strategy)  # unknown names: one line listing the strategies
+    num_frames = args.num_frames
+    if num_frames is None and 'num_frames' in strategy_parameters(args.strategy):
+        num_frames = DEFAULT_NUM_FRAMES
+    if args.strategy == 'fps' and args.fps is None:
+        raise UsageError('--strategy fps needs --fps')
+    video = sample_video(args.video, args.strategy, num_frames=num_frames, fps=args.fps,
                          min_frames=args.min_frames, max_frames=args.max_frames, seed=args.seed, start=args.start,
                          end=args.end, backend=args.backend, source_fps=args.source_fps)
     result = {'source': video.source, 'backend': video.backend, 'fps': video.fps, 'duration': video.duration,
@@ -39,15 +57,35 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def _checkpoint_sampling(model_type: str, model_dir: str, template_type: str | None):
+    """The sampling the template of ``swift infer --model model_dir`` uses (the checkpoint's frame count etc.)."""
+    from ..tools.loading import load_template
+
+    if not (Path(model_dir) / 'config.json').is_file():
+        raise UsageError(f'--model {model_dir}: no config.json (not a checkpoint directory)')
+    if model_type == 'gemma4' and template_type is None:
+        template_type = 'gemma4_frames_nothinking'
+    template = load_template(model_type, model_dir=model_dir, template_type=template_type).template
+    sampling = getattr(template, 'video_sampling', None)
+    if sampling is None:
+        raise UsageError(f'template {template.template_meta.template_type!r} does not sample videos through '
+                         'swift-video-ext; pass --template')
+    return sampling
+
+
 def cmd_sheet(args) -> int:
-    from ..models import sampling_profiles
     from ..video.sheet import draw_contact_sheet
     from ..video.subtitles import Subtitles
 
-    profiles = sampling_profiles()
-    if args.model_type not in profiles:
-        raise SystemExit(f'unknown --model-type {args.model_type!r}; choose one of {sorted(profiles)}')
-    sampling = profiles[args.model_type].with_env()
+    if args.model:
+        sampling = _checkpoint_sampling(args.model_type, args.model, args.template)
+    else:
+        from ..models import sampling_profiles
+
+        profiles = sampling_profiles()
+        if args.model_type not in profiles:
+            raise UsageError(f'unknown --model-type {args.model_type!r}; choose one of {sorted(profiles)}')
+        sampling = profiles[args.model_type].with_env()
     video = sampling.sample(args.video, training=args.training)
     captions = None
     subtitle_path = args.subtitles or Subtitles.find_next_to(args.video)
@@ -63,10 +101,17 @@ def cmd_sheet(args) -> int:
 def cmd_tiny_model(args) -> int:
     from ..models import tiny_builders
 
+    output = Path(args.output_dir)
+    if output.exists() and not (output.is_dir() and not any(output.iterdir())) and not args.overwrite:
+        raise UsageError(f'{output} exists and is not an empty folder (pass --overwrite to write into it)')
+    try:
+        options = json.loads(args.options or '{}')
+    except json.JSONDecodeError as error:
+        raise UsageError(f'--options is not JSON: {error}') from None
     builders = tiny_builders()
     if args.type not in builders:
-        raise SystemExit(f'unknown model type {args.type!r}; choose one of {sorted(builders)}')
-    path = builders[args.type](args.output_dir, **json.loads(args.options or '{}'))
+        raise UsageError(f'unknown model type {args.type!r}; choose one of {sorted(builders)}')
+    path = builders[args.type](output, **options)
     print(path)
     return 0
 
@@ -107,11 +152,17 @@ def cmd_eval_action(args) -> int:
     from ..eval.grounding import load_results
 
     classes = read_label_list(args.labels) if args.labels else None
-    result = evaluate_actions(load_results(args.results), classes, top_confusions=args.top_confusions)
+    if not 0.0 <= args.min_similarity <= 1.0:
+        raise UsageError(f'--min-similarity must be within [0, 1], got {args.min_similarity}')
+    result = evaluate_actions(load_results(args.results), classes, top_confusions=args.top_confusions,
+                              min_similarity=args.min_similarity)
     if args.json:
         print(json.dumps(result))
         return 0
     print(f'top-1 accuracy: {result["top1_accuracy"]:.2f}% of {result["count"]}')
+    if 'predictions_mapped_to_a_class' in result:
+        print(f'predictions mapped to a class: {result["predictions_mapped_to_a_class"]} (the others stay as '
+              f'answered and count as wrong; --min-similarity {args.min_similarity:g})')
     for name, accuracy in result['per_class_accuracy'].items():
         print(f'  {accuracy:6.2f}%  {name}')
     if result['top_confusions']:
@@ -126,7 +177,7 @@ def cmd_extract_frames(args) -> int:
 
     if args.kinetics_csv:
         if not args.video_root:
-            raise SystemExit('--kinetics-csv needs --video-root')
+            raise UsageError('--kinetics-csv needs --video-root')
         jobs = jobs_from_kinetics_csv(args.kinetics_csv, args.video_root)
     elif args.list:
         jobs = jobs_from_list(args.list, args.video_root)
@@ -183,11 +234,11 @@ def cmd_cache(args) -> int:
     if args.stats:
         cache = frame_cache()
         if cache is None:
-            raise SystemExit(f'set {CACHE_DIR_ENV} or pass --cache-dir')
+            raise UsageError(f'set {CACHE_DIR_ENV} or pass --cache-dir')
         print(json.dumps(describe(cache)))
         return 0
     if not args.dataset or not args.model_type:
-        raise SystemExit('--dataset and --model_type are needed to fill the cache')
+        raise UsageError('--dataset and --model_type are needed to fill the cache')
     from ..tools.loading import load_rows, load_template
 
     rows = load_rows(args.dataset)
@@ -196,7 +247,7 @@ def cmd_cache(args) -> int:
                                  workdir=workdir).template
     sampling = getattr(template, 'video_sampling', None)
     if sampling is None:
-        raise SystemExit(f'template {template.template_meta.template_type!r} does not sample videos through '
+        raise UsageError(f'template {template.template_meta.template_type!r} does not sample videos through '
                          'swift-video-ext; nothing to cache')
     modes = ('train', 'infer') if args.mode == 'both' else (args.mode,)
     summary = fill_cache(dataset_videos(rows), sampling, modes=modes, workers=args.workers,
@@ -212,6 +263,7 @@ def cmd_plugin_path(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='swift-video', description=__doc__)
+    parser.add_argument('--debug', action='store_true', help='show the traceback of an error')
     sub = parser.add_subparsers(dest='command', required=True)
 
     p = sub.add_parser('sample', help='print the frame indices and timestamps a strategy picks')
@@ -223,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser('sheet', help='contact sheet of exactly the frames a model type sees')
     p.add_argument('video')
     p.add_argument('--model-type', required=True)
+    p.add_argument('--model', help="checkpoint directory: draw the frames its template samples (its config's frame "
+                   'count), not the released defaults')
+    p.add_argument('--template', help="as swift infer's --template (gemma4: default gemma4_frames_nothinking)")
     p.add_argument('-o', '--output', required=True)
     p.add_argument('--subtitles', help='.srt/.vtt (default: one next to the video)')
     p.add_argument('--training', action='store_true', help='use the training strategy (augmentation)')
@@ -233,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('type')
     p.add_argument('output_dir')
     p.add_argument('--options', help='JSON keyword arguments of the builder')
+    p.add_argument('--overwrite', action='store_true', help='write into a non-empty folder')
     p.set_defaults(func=cmd_tiny_model)
 
     p = sub.add_parser('rescale-lora', help="copy a LoRA adapter with another lora_alpha (PLLaVA's post-training "
@@ -268,7 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = eval_sub.add_parser('action', help='action recognition: top-1, per-class accuracy, confusions')
     q.add_argument('--results', required=True, help='swift infer result jsonl (response + labels)')
-    q.add_argument('--labels', help='class list, one per line: map free-text predictions to the nearest class')
+    q.add_argument('--labels', help='class list, one per line: map a free-text prediction to the class it names, '
+                   'else to the most similar class if the similarity is at least --min-similarity')
+    q.add_argument('--min-similarity', type=float, default=0.5,
+                   help='difflib ratio in [0, 1] a free-text answer needs to map to a class it does not name '
+                   '(default 0.5; 0 maps every answer)')
     q.add_argument('--top-confusions', type=int, default=10)
     q.add_argument('--json', action='store_true')
     q.set_defaults(func=cmd_eval_action)
@@ -331,14 +391,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from ..video import VideoDecodeError
+def _one_line(error: BaseException) -> str:
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return ' '.join(text.split()) or type(error).__name__
 
+
+def _is_user_error(error: Exception) -> bool:
+    errors = sys.modules.get('swift_video_ext.video.errors')  # not imported: cannot be a VideoDecodeError
+    return isinstance(error, USER_ERRORS) or (errors is not None and isinstance(error, errors.VideoDecodeError))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; a user error (bad file, argument or checkpoint) is one line on stderr and exit 2."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = '--debug' in argv  # accepted anywhere on the line
+    args = build_parser().parse_args([a for a in argv if a != '--debug'])
     try:
         return args.func(args)
-    except VideoDecodeError as error:
-        print(f'error: {error}', file=sys.stderr)
+    except Exception as error:
+        if debug or not _is_user_error(error):
+            raise
+        print(f'swift-video {args.command}: error: {_one_line(error)} (--debug shows the traceback)',
+              file=sys.stderr)
         return 2
 
 

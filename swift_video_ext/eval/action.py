@@ -3,8 +3,9 @@
 Normalisation, applied to both sides before comparing: lower case; punctuation to spaces; the articles "a", "an",
 "the" removed; whitespace collapsed ("The man is Playing guitar." → "man is playing guitar"). With a label list
 (one class per line), each prediction is first mapped to the nearest class: a class whose normalised name appears
-in the prediction wins (the longest such), else the class with the highest string similarity (difflib ratio) above
-``min_similarity``; an unmappable prediction stays as it is and counts as wrong.
+in the prediction wins (the longest such), else the class with the highest string similarity (difflib ratio) if
+that ratio is at least ``min_similarity`` (default 0.5, ``swift-video eval action --min-similarity``); a prediction
+below it stays as it is and counts as wrong.
 """
 
 from __future__ import annotations

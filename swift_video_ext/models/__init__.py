@@ -1,4 +1,7 @@
-"""Model folders, one per model type: configuration, modeling, processing, template and ms-swift registration."""
+"""Model folders, one per model type: configuration, modeling, processing, template and ms-swift registration.
+
+Importing this package registers every model with transformers' Auto classes (``import swift_video_ext`` does it
+lazily, see :mod:`swift_video_ext._auto_classes`)."""
 
 from . import cogvlm2_video, gemma4, minigpt4_video, pllava
 
@@ -39,3 +42,6 @@ def standin_builders() -> dict:
 
     return {'pllava': pllava_standin, 'cogvlm2_video_ts': cogvlm2_standin, 'minigpt4_video': minigpt4_standin,
             'gemma4': gemma4_standin}
+
+
+register_auto_classes()

@@ -54,3 +54,25 @@ def test_cli(tmp_path):
 @pytest.mark.parametrize('rows', [[]])
 def test_empty(rows):
     assert evaluate_actions(rows)['top1_accuracy'] == 0.0
+
+
+def test_cli_min_similarity_threshold(tmp_path):
+    """Default 0.5: 'swimmming' (ratio 0.94 to 'swimming') maps, 'xylophone' (< 0.5 to every class) stays unmapped;
+    --min-similarity 0 maps every answer (README, "Gemma-4": the similarity threshold)."""
+    import difflib
+
+    classes = ['juggling balls', 'swimming']
+    assert max(difflib.SequenceMatcher(None, 'xylophone', c).ratio() for c in classes) < 0.5
+    results = tmp_path / 'r.jsonl'
+    rows = [{'response': 'swimmming', 'labels': 'swimming'}, {'response': 'xylophone', 'labels': 'juggling balls'}]
+    results.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    labels = tmp_path / 'labels.txt'
+    labels.write_text('\n'.join(classes) + '\n')
+    base = ['swift-video', 'eval', 'action', '--results', str(results), '--labels', str(labels)]
+    default = json.loads(run([*base, '--json']).stdout)
+    assert default['predictions_mapped_to_a_class'] == 1 and default['top1_accuracy'] == 50.0
+    everything = json.loads(run([*base, '--json', '--min-similarity', '0']).stdout)
+    assert everything['predictions_mapped_to_a_class'] == 2
+    assert 'predictions mapped to a class: 1' in run(base).stdout
+    bad = run([*base, '--min-similarity', '2'], check=False)
+    assert bad.returncode == 2 and bad.stderr.count('\n') == 1 and '--min-similarity' in bad.stderr

@@ -13,18 +13,28 @@ transformers 5.19's own forward has one gap too: it never hands ``num_frames_per
 which then refuses to run, so video batches fail in training (``generate`` passes it and works). The loaded model's
 ``get_video_features`` therefore treats a missing count as one split of the flat frame axis — the forward
 concatenates the splits anyway — and keeps its signature, which ``generate`` inspects.
+
+ms-swift's own ``gemma4`` / ``gemma4_nothinking`` templates (the card recipe's image rows) hand videos to
+transformers, which needs torchcodec. Where torchcodec is not installed, those two templates sample videos with our
+video core instead (exactly ``gemma4_frames``' path: 4 uniform frames with their true times; images and text are
+unchanged), so a video request to a model trained on image rows works at ``swift infer`` / ``swift deploy``.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import inspect
 
 import torch
 from swift.model import MODEL_MAPPING
-from swift.template import register_template
+from swift.template import TEMPLATE_MAPPING, register_template
+from swift.template.templates.gemma import Gemma4Template
 
-from .template import template_metas
+from .template import Gemma4FramesTemplate, template_metas
+
+# ms-swift templates whose videos go through our video core where torchcodec is missing.
+VIDEO_CORE_FALLBACK = ('gemma4', 'gemma4_nothinking')
 
 
 def native_forward_is_newer(original_forward) -> bool:
@@ -62,9 +72,26 @@ def make_compat_loader(base_loader: type) -> type:
     return Gemma4CompatLoader
 
 
+def torchcodec_available() -> bool:
+    return importlib.util.find_spec('torchcodec') is not None
+
+
+def route_videos_through_video_core(names=VIDEO_CORE_FALLBACK) -> list[str]:
+    """Give ms-swift's Gemma-4 templates ``names`` our video path (no torchcodec needed); returns those changed."""
+    changed = []
+    for name in names:
+        meta = TEMPLATE_MAPPING.get(name)
+        if meta is not None and meta.template_cls is Gemma4Template:
+            meta.template_cls = Gemma4FramesTemplate
+            changed.append(name)
+    return changed
+
+
 def register() -> None:
     for meta in template_metas():
         register_template(meta, exist_ok=True)
+    if not torchcodec_available():
+        route_videos_through_video_core()
     meta = MODEL_MAPPING.get('gemma4')
     if meta is not None and not getattr(meta.loader, 'swift_video_ext_compat', False):
         meta.loader = make_compat_loader(meta.loader)
