@@ -120,5 +120,5 @@ def test_minigpt4_video_one_placeholder_per_frame_with_pt_frames(tiny_minigpt4, 
     assert all(v.shape[0] == 1 for v in encoded['videos'])
     expanded = [t for token in encoded['input_ids'] for t in ([token] * per_frame if token == image_id else [token])]
     assert expanded == pt['input_ids']
-    pixels = processor.preprocess_frames(np.concatenate(encoded['videos']))
+    pixels = torch.cat([processor.preprocess_frames(video) for video in encoded['videos']])
     torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
