@@ -35,14 +35,13 @@ def test_split_is_near_the_requested_ratio(ratio):
 
 
 def test_split_is_stable_across_processes_order_and_ratio():
-    """The same ids are held out in another process (other PYTHONHASHSEED), in any order, and a larger ratio only
-    adds clips (a clip never moves from val back to train)."""
+    """The same ids are held out in another process (fixed PYTHONHASHSEED; this one's is random), in any order,
+    and a larger ratio only adds clips (a clip never moves from val back to train)."""
     want = held_out(IDS, 0.2)
-    for seed in ('1', '2'):
-        env = {'PYTHONHASHSEED': seed, 'PATH': '/usr/bin:/bin', 'PYTHONPATH': ':'.join(sys.path)}
-        out = subprocess.run([sys.executable, '-c', _HELD_OUT], input=json.dumps(IDS[::-1]), env=env,
-                             capture_output=True, text=True, timeout=120, check=True).stdout
-        assert sorted(json.loads(out)) == sorted(want)
+    env = {'PYTHONHASHSEED': '12345', 'PATH': '/usr/bin:/bin', 'PYTHONPATH': ':'.join(sys.path)}
+    out = subprocess.run([sys.executable, '-c', _HELD_OUT], input=json.dumps(IDS[::-1]), env=env,
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert sorted(json.loads(out)) == sorted(want)
     assert set(held_out(IDS, 0.1)) <= set(want) <= set(held_out(IDS, 0.3))
 
 
