@@ -82,3 +82,62 @@ def merged_vs_adapter_max_diff(model_class, base_dir, adapter_dir, merged_dir, r
         want = adapter_model(**batch).logits
         got = merged_model(**batch).logits
     return (got - want).abs().max().item()
+
+
+def write_black_clip(path: str | Path, *, num_frames: int = 30, fps: int = 10, width: int = 160,
+                     height: int = 96) -> Path:
+    """An all-black H.264 clip: the "frames blanked" control of the overfit end-to-end tests."""
+    import av
+    import numpy as np
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), mode='w') as container:
+        stream = container.add_stream('libx264', rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
+        for _ in range(num_frames):
+            frame = av.VideoFrame.from_ndarray(np.zeros((height, width, 3), dtype=np.uint8), format='rgb24')
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def responses_by_video(result_dir_or_file: str | Path) -> dict[str, str]:
+    """``swift infer`` results keyed by the file name of each row's first video (or first image's folder)."""
+    path = Path(result_dir_or_file)
+    rows = infer_results(path) if path.is_dir() else [json.loads(line) for line in path.read_text().splitlines()
+                                                      if line.strip()]
+    out = {}
+    for row in rows:
+        media = row.get('videos') or row.get('images')
+        first = media[0] if isinstance(media[0], str) else media[0].get('path')
+        out[Path(first).name if row.get('videos') else Path(first).parent.name] = row['response'].strip()
+    return out
+
+
+def logged_token_accuracy(output_dir: str | Path) -> list[float]:
+    """Training ``token_acc`` per logging step (fraction of answer tokens the model predicts greedily)."""
+    (log,) = Path(output_dir).glob('v*/logging.jsonl')
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [r['token_acc'] for r in records if 'token_acc' in r and 'loss' in r]
+
+
+_AUTO_LOAD = '''
+import json, sys
+import swift_video_ext  # noqa: F401  (the README: this import registers our classes with the Auto classes)
+from transformers import AutoModelForImageTextToText, AutoProcessor
+model, info = AutoModelForImageTextToText.from_pretrained(sys.argv[1], output_loading_info=True)
+processor = AutoProcessor.from_pretrained(sys.argv[1])
+print(json.dumps({'model': type(model).__name__, 'processor': type(processor).__name__,
+                  'missing': sorted(info['missing_keys']), 'unexpected': sorted(info['unexpected_keys'])}))
+'''
+
+
+def auto_load(merged_dir: str | Path) -> dict:
+    """Load a merged export with ``AutoModelForImageTextToText`` / ``AutoProcessor`` in a fresh process (no
+    ``trust_remote_code``); returns the class names and the missing / unexpected keys."""
+    assert not list(Path(merged_dir).glob('*.py')), f'{merged_dir} ships code'
+    result = subprocess.run([sys.executable, '-c', _AUTO_LOAD, str(merged_dir)], env=command_env(),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -23,6 +23,15 @@ def test_segment_middle_matches_videochat2_formula():
     assert select_indices(cfr(n), 'segment_middle', num_frames=k).tolist() == expected
 
 
+@pytest.mark.parametrize(('n', 'k', 'expected'), [
+    (31, 4, [3, 11, 18, 25]),  # seg = 7.5: round(22.5) = 22 (half to even); half-up would give 26
+    (11, 4, [1, 3, 6, 9]),  # seg = 2.5: round(2.5) = 2 (half-up: 3 -> [1, 4, 6, 9]), round(7.5) = 8
+])
+def test_segment_middle_rounds_half_to_even(n, k, expected):
+    """The .5 cases pin numpy/Python half-to-even rounding (VideoChat2's ``round``), written out by hand."""
+    assert select_indices(cfr(n), 'segment_middle', num_frames=k).tolist() == expected
+
+
 def test_segment_random_one_per_segment_and_seeded():
     a = select_indices(cfr(100), 'segment_random', num_frames=10, seed=7)
     b = select_indices(cfr(100), 'segment_random', num_frames=10, seed=7)

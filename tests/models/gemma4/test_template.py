@@ -107,3 +107,54 @@ def test_video_generation(loaded, tmp_path):
     batch = t.data_collator([t.encode(r) for r in rows])
     out = model.generate(**batch, max_new_tokens=3, do_sample=False)
     assert out.shape[0] == 2 and out[0].tolist() == out[1].tolist()
+
+
+def _stamps(text: str) -> list[str]:
+    import re
+
+    return re.findall(r'\d\d:\d\d', text)
+
+
+def test_video_path_stamps_real_times_of_a_vfr_clip(loaded, vfr_clip):
+    """On a variable-frame-rate clip index/fps and the real times disagree: the prompt must carry the real ones.
+
+    ``uniform`` x 4 of the 16-frame VFR clip (tests/conftest.py VFR_TIMES) picks frames 0, 5, 10, 15 at
+    0.0, 1.0, 3.31, 7.0 s; index / average fps prints other stamps (checked: 00:04 for the third frame).
+    """
+    _, processor = loaded
+    t = template(processor, 'gemma4_frames_nothinking', mode='transformers')
+    enc = t.encode({'messages': [{'role': 'user', 'content': '<video>Q'}], 'videos': [str(vfr_clip)]})
+    assert _stamps(t.tokenizer.decode(enc['input_ids'])) == ['00:00', '00:01', '00:03', '00:07']
+
+
+def test_video_metadata_carries_the_real_frame_times(vfr_clip):
+    """transformers prints ``frames_indices / fps`` as each frame's mm:ss: that must be the sampled timestamp."""
+    from swift_video_ext.models.gemma4.template import video_metadata
+
+    video = sample_video(vfr_clip, 'uniform', num_frames=4)
+    meta = video_metadata(video)
+    np.testing.assert_allclose(np.asarray(meta.frames_indices) / meta.fps, [0.0, 1.0, 3.31, 7.0], atol=1e-3)
+
+
+@pytest.mark.parametrize('kind', ['images', 'video'])
+def test_training_loss_sees_the_pixels(loaded, tmp_path, kind):
+    """Training path: the train-mode encoding's loss changes when the pixels are blanked (images and video)."""
+    import torch
+
+    model, processor = loaded
+    if kind == 'images':
+        paths = write_frame_folder(tmp_path / 'f', 4, width=64, height=48)
+        row = {'messages': [{'role': 'user', 'content': '<image>' * 4 + 'What is happening?'},
+                            {'role': 'assistant', 'content': 'playing guitar'}], 'images': [str(p) for p in paths]}
+        t, key = template(processor, 'gemma4_nothinking'), 'pixel_values'
+    else:
+        clip = write_counter_clip(tmp_path / 'clip.mp4', num_frames=40, fps=10, event=(0.0, 4.0))
+        row = {'messages': [{'role': 'user', 'content': '<video>What is happening?'},
+                            {'role': 'assistant', 'content': 'playing guitar'}], 'videos': [str(clip)]}
+        t, key = template(processor, 'gemma4_frames_nothinking'), 'pixel_values_videos'
+    batch = t.data_collator([t.encode(row)])
+    assert (torch.as_tensor(batch['labels']) != -100).sum() > 0
+    with torch.no_grad():
+        loss = model(**batch).loss
+        blank = model(**dict(batch, **{key: torch.zeros_like(batch[key])})).loss
+    assert loss.isfinite() and blank.isfinite() and abs(loss.item() - blank.item()) > 1e-4, (loss, blank)

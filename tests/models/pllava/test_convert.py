@@ -57,17 +57,21 @@ def write_official_checkpoint(tiny_dir, out_dir, official):
     return out_dir
 
 
-@pytest.mark.parametrize('alpha', [4.0, 32.0])
+@pytest.mark.parametrize('alpha', [None, 4.0, 32.0])
 @pytest.mark.parametrize('peft_default', [True, False])
 def test_official_layout_loads_strictly_with_merged_lora(tiny_pllava, native_state, tmp_path, monkeypatch, alpha,
                                                           peft_default):
+    """``alpha=None`` leaves PLLAVA_LORA_ALPHA unset: the default must merge at alpha 4 (PLLaVA's inference value)."""
     from swift.model import get_model_processor
 
     import swift_video_ext.plugin  # noqa: F401
 
     official, factors = official_layout(native_state, peft_default=peft_default)
     model_dir = write_official_checkpoint(tiny_pllava, tmp_path / 'pllava-official', official)
-    monkeypatch.setenv('PLLAVA_LORA_ALPHA', str(alpha))
+    if alpha is None:
+        monkeypatch.delenv('PLLAVA_LORA_ALPHA', raising=False)
+    else:
+        monkeypatch.setenv('PLLAVA_LORA_ALPHA', str(alpha))
     model, processor = get_model_processor(str(model_dir), torch_dtype=torch.float32)  # type from architectures
     assert model.model_meta.model_type == 'pllava' and model.config.model_type == 'pllava'
     loaded = model.state_dict()
@@ -75,7 +79,8 @@ def test_official_layout_loads_strictly_with_merged_lora(tiny_pllava, native_sta
     for key, value in native_state.items():
         if key in factors:
             a, b = factors[key]
-            torch.testing.assert_close(loaded[key], value + (alpha / RANK) * (b @ a), atol=1e-5, rtol=1e-5)
+            want = value + ((4.0 if alpha is None else alpha) / RANK) * (b @ a)
+            torch.testing.assert_close(loaded[key], want, atol=1e-5, rtol=1e-5)
         else:
             assert torch.equal(loaded[key], value), key
     assert len(factors) == 2 * model.config.text_config.num_hidden_layers

@@ -11,6 +11,7 @@ separate venv (torch 2.13 CPU, transformers 4.37.2, peft 0.10); see each JSON fi
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -241,3 +242,31 @@ def test_eval_templates_render_the_official_text(tiny_pllava, tiny_chatml, clip)
         text = template.tokenizer.decode(enc['input_ids']).replace(image * template.processor.tokens_per_media, image)
         bos = template.tokenizer.bos_token
         assert text == bos + PROMPTS['eval'][f'{key}/single']
+
+
+def test_pixels_through_the_user_path_equal_official(tiny_pllava, tmp_path, monkeypatch):
+    """What `swift infer` runs: get_processor on a checkpoint with the released CLIP config → the pllava template
+    encoding a frame folder (PNG, lossless) → pixel_values; the uint8 levels equal the official known answer.
+
+    A 3-frame folder at 2 frames: ``segment_middle_fixed`` picks frames 0 and 1 (seg = 1, positions 0.5 → 0, 1.5 → 1).
+    """
+    from PIL import Image
+
+    case = next(c for c in PIXELS['cases'] if (c['width'], c['height']) == (640, 360))
+    model_dir = Path(shutil.copytree(tiny_pllava, tmp_path / 'model'))
+    processor_config = json.loads((model_dir / 'processor_config.json').read_text())
+    processor_config['image_processor'] = dict(PIXELS['clip_config'], image_processor_type='CLIPImageProcessor')
+    (model_dir / 'processor_config.json').write_text(json.dumps(processor_config))
+    folder = tmp_path / 'frames' / 'clip'
+    folder.mkdir(parents=True)
+    for i in range(3):
+        Image.fromarray(synthetic_frame(case['width'], case['height'], i)).save(folder / f'frame_{i + 1}.png')
+    monkeypatch.setenv('NUM_FRAMES', '2')
+    template = make_template(model_dir, 'pllava', 'transformers')
+    pixels = template.encode({'messages': [{'role': 'user', 'content': '<video>Q'}],
+                              'videos': [str(folder)]})['pixel_values'].numpy()
+    assert list(pixels.shape) == case['shape']
+    mean = np.array(PIXELS['clip_config']['image_mean'], dtype=np.float32)[:, None, None]
+    std = np.array(PIXELS['clip_config']['image_std'], dtype=np.float32)[:, None, None]
+    levels = np.round((pixels * std + mean) * 255).astype(np.uint8)
+    assert hashlib.sha256(levels.tobytes()).hexdigest() == case['uint8_levels_sha256']
