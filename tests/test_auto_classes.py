@@ -49,3 +49,22 @@ def test_merged_export_loads_with_auto_classes_after_import(tiny_pllava, before,
 def test_without_the_package_transformers_does_not_know_pllava(tiny_pllava):
     result = load(tiny_pllava, '')
     assert result.returncode != 0 and 'pllava' in result.stderr
+
+
+@pytest.mark.parametrize('model_type,model_class,processor_class', [
+    ('pllava', 'PllavaForConditionalGeneration', 'PllavaProcessor'),
+    ('cogvlm2_video_ts', 'CogVLM2VideoForCausalLM', 'CogVLM2VideoProcessor'),
+    ('minigpt4_video', 'MiniGPT4VideoForConditionalGeneration', 'MiniGPT4VideoProcessor'),
+])
+def test_every_type_loads_with_image_text_to_text_and_causal_lm(tmp_path, model_type, model_class, processor_class):
+    """README: a checkpoint of ours loads with ``AutoModelForImageTextToText`` (and ``AutoModelForCausalLM``) and
+    ``AutoProcessor``, no remote code."""
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
+
+    import swift_video_ext  # noqa: F401
+    from swift_video_ext.models import tiny_builders
+
+    path = tiny_builders()[model_type](tmp_path / model_type)
+    for auto in (AutoModelForImageTextToText, AutoModelForCausalLM):
+        assert type(auto.from_pretrained(path, trust_remote_code=False)).__name__ == model_class
+    assert type(AutoProcessor.from_pretrained(path, trust_remote_code=False)).__name__ == processor_class

@@ -6,11 +6,12 @@ from .processing_cogvlm2_video import VIDEO_SAMPLING, VIDEO_SAMPLING_BASE, CogVL
 
 
 def register_auto_classes() -> None:
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoProcessor
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
 
     AutoConfig.register('cogvlm2_video', CogVLM2VideoConfig, exist_ok=True)
     AutoConfig.register('cogvlm2_video_vision', CogVLM2VideoVisionConfig, exist_ok=True)
     AutoModelForCausalLM.register(CogVLM2VideoConfig, CogVLM2VideoForCausalLM, exist_ok=True)
+    AutoModelForImageTextToText.register(CogVLM2VideoConfig, CogVLM2VideoForCausalLM, exist_ok=True)
     AutoProcessor.register(CogVLM2VideoConfig, CogVLM2VideoProcessor, exist_ok=True)
 
 

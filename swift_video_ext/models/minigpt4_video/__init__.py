@@ -6,10 +6,11 @@ from .processing_minigpt4_video import VIDEO_SAMPLING, MiniGPT4VideoProcessor
 
 
 def register_auto_classes() -> None:
-    from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
 
     AutoConfig.register('minigpt4_video', MiniGPT4VideoConfig, exist_ok=True)
     AutoModelForImageTextToText.register(MiniGPT4VideoConfig, MiniGPT4VideoForConditionalGeneration, exist_ok=True)
+    AutoModelForCausalLM.register(MiniGPT4VideoConfig, MiniGPT4VideoForConditionalGeneration, exist_ok=True)
     AutoProcessor.register(MiniGPT4VideoConfig, MiniGPT4VideoProcessor, exist_ok=True)
 
 
