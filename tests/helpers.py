@@ -16,6 +16,22 @@ CPU_TRAIN_ARGS = [
 ]
 
 
+def load_swift_dataset(name: str, **kwargs):
+    """ms-swift's ``load_dataset`` in this process, without the worker pool.
+
+    ``datasets`` maps with a forked ``Pool`` even for ``num_proc=1``; forked from a pytest process that captures output,
+    the worker can deadlock (seen in CI: a hang, not a failure). ``num_proc=None`` runs the same preprocessing in
+    process; the forked path is what the end-to-end ``swift sft`` tests run.
+    """
+    from swift.dataset import load_dataset
+
+    import swift_video_ext.plugin  # noqa: F401  (registers our datasets)
+
+    kwargs.setdefault('num_proc', None)
+    kwargs.setdefault('load_from_cache_file', False)
+    return load_dataset(name, **kwargs)
+
+
 def command_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({'HF_HUB_OFFLINE': '1', 'HF_DATASETS_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1',

@@ -4,10 +4,10 @@ import json
 
 from swift_video_ext.datasets.captions import INSTRUCTION_POOL
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import load_swift_dataset
 
 
 def test_three_row_formats_and_instruction_pool(tmp_path, monkeypatch, capsys):
-    from swift.dataset import load_dataset
 
     import swift_video_ext.plugin  # noqa: F401
 
@@ -23,7 +23,7 @@ def test_three_row_formats_and_instruction_pool(tmp_path, monkeypatch, capsys):
     annotations.write_text(json.dumps(rows))
     monkeypatch.setenv('VIDEO_CAPTIONS_PATH', str(annotations))
     monkeypatch.delenv('VIDEO_ROOT', raising=False)
-    train, _ = load_dataset('video_captions', load_from_cache_file=False)
+    train, _ = load_swift_dataset('video_captions')
     out = list(train)
     assert [r['messages'][1]['content'] for r in out] == ['A movie scene.', 'Aerial shot of a lake', 'Generic.']
     assert out[1]['videos'] == [str(tmp_path / '1066_1075' / '31353427.mp4')]

@@ -7,6 +7,7 @@ import pytest
 from swift_video_ext.datasets.grounding import read_charades_sta
 from swift_video_ext.eval.grounding import parse_span
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import load_swift_dataset
 
 
 @pytest.fixture
@@ -17,13 +18,12 @@ def videos(tmp_path):
 
 
 def load(name, env, path, videos, monkeypatch):
-    from swift.dataset import load_dataset
 
     import swift_video_ext.plugin  # noqa: F401
 
     monkeypatch.setenv(env, str(path))
     monkeypatch.setenv('VIDEO_ROOT', str(videos))
-    train, _ = load_dataset(name, load_from_cache_file=False)
+    train, _ = load_swift_dataset(name)
     return list(train)
 
 

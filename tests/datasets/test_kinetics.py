@@ -13,7 +13,7 @@ from swift_video_ext.datasets.extract_frames import (
 )
 from swift_video_ext.video import sample_video
 from swift_video_ext.video.synthetic import read_frame_counter, write_counter_clip, write_frame_folder
-from tests.helpers import run
+from tests.helpers import load_swift_dataset, run
 
 
 @pytest.fixture
@@ -89,7 +89,6 @@ def test_frame_folder_timestamps_json_gives_true_times(tmp_path):
 
 
 def test_registered_preprocessor_checks_every_frame(tmp_path, monkeypatch, capsys):
-    from swift.dataset import load_dataset
 
     import swift_video_ext.plugin  # noqa: F401
     from swift_video_ext.datasets.kinetics import frames_row
@@ -101,7 +100,7 @@ def test_registered_preprocessor_checks_every_frame(tmp_path, monkeypatch, capsy
     (tmp_path / 'kinetic_3K.json').write_text(json.dumps(rows))
     monkeypatch.setenv('KINETICS_FRAMES_PATH', str(tmp_path / 'kinetic_3K.json'))
     monkeypatch.delenv('KINETICS_FRAMES_ROOT', raising=False)
-    train, _ = load_dataset('kinetics_frames', load_from_cache_file=False)
+    train, _ = load_swift_dataset('kinetics_frames')
     (row,) = list(train)
     assert row['messages'][0]['content'] == '<image>' * 4 + rows[0]['messages'][0]['content'][4]['text']
     assert row['messages'][1]['content'] == 'playing guitar'

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import load_swift_dataset
 
 
 @pytest.fixture
@@ -22,14 +23,13 @@ def videoinstruct(tmp_path):
 
 
 def test_registered_dataset_skips_and_counts_missing_videos(videoinstruct, monkeypatch, capsys):
-    from swift.dataset import load_dataset
 
     import swift_video_ext.plugin  # noqa: F401
 
     annotations, videos = videoinstruct
     monkeypatch.setenv('VIDEOINSTRUCT100K_PATH', str(annotations))
     monkeypatch.setenv('VIDEO_ROOT', str(videos.parent))  # the index also looks under <root>/videos/
-    train, _ = load_dataset('videoinstruct100k', load_from_cache_file=False)
+    train, _ = load_swift_dataset('videoinstruct100k')
     rows = list(train)
     assert len(rows) == 2
     assert [m['content'] for m in rows[0]['messages']] == ['<video>What is shown?', 'A gradient.']
@@ -50,10 +50,9 @@ def test_summary_names_the_missing_video(videoinstruct, monkeypatch, capsys):
 
 
 def test_unset_path_is_a_clear_error(monkeypatch):
-    from swift.dataset import load_dataset
 
     import swift_video_ext.plugin  # noqa: F401
 
     monkeypatch.delenv('VIDEOINSTRUCT100K_PATH', raising=False)
     with pytest.raises(ValueError, match='VIDEOINSTRUCT100K_PATH'):
-        load_dataset('videoinstruct100k')
+        load_swift_dataset('videoinstruct100k')
