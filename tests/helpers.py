@@ -131,6 +131,16 @@ def responses_by_video(result_dir_or_file: str | Path) -> dict[str, str]:
     return out
 
 
+def greedy_answers(adapter_dir: str | Path, merged_dir: str | Path, val_dataset: str | Path,
+                   max_new_tokens: int = 16) -> tuple[dict[str, str], dict[str, str]]:
+    """Greedy ``swift infer`` answers per clip (:func:`responses_by_video`) from the adapter run (batched, so left
+    padding is exercised) and from the merged export's run."""
+    common = ['--val_dataset', str(val_dataset), '--max_new_tokens', str(max_new_tokens), '--temperature', '0']
+    run(['swift', 'infer', '--adapters', str(adapter_dir), *common, '--max_batch_size', '2'])
+    run(['swift', 'infer', '--model', str(merged_dir), *common])
+    return responses_by_video(adapter_dir), responses_by_video(merged_dir)
+
+
 def logged_token_accuracy(output_dir: str | Path) -> list[float]:
     """Training ``token_acc`` per logging step (fraction of answer tokens the model predicts greedily)."""
     (log,) = Path(output_dir).glob('v*/logging.jsonl')

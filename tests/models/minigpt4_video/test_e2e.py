@@ -18,11 +18,11 @@ from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
 from tests.helpers import (
     CPU_TRAIN_ARGS,
     command_env,
+    greedy_answers,
     last_checkpoint,
     load_swift_dataset,
     logged_token_accuracy,
     merged_vs_adapter_max_diff,
-    responses_by_video,
     run,
     write_black_clip,
     write_jsonl,
@@ -106,11 +106,7 @@ def answers(stages, tmp_path_factory):
         first.setdefault(row['videos'][0].rsplit('/', 1)[-1], row)
     rows = [first['movie_a.mp4'], first['movie_b.mp4'], dict(first['movie_a.mp4'], videos=[str(black)])]
     val = write_jsonl(root / 'val.jsonl', [{'messages': r['messages'], 'videos': r['videos']} for r in rows])
-    run(['swift', 'infer', '--adapters', str(stages['checkpoint']), '--val_dataset', str(val), '--max_new_tokens',
-         '16', '--temperature', '0', '--max_batch_size', '2'])
-    run(['swift', 'infer', '--model', str(stages['merged']), '--val_dataset', str(val), '--max_new_tokens', '16',
-         '--temperature', '0'])
-    return responses_by_video(stages['checkpoint']), responses_by_video(stages['merged'])
+    return greedy_answers(stages['checkpoint'], stages['merged'], val)
 
 
 def test_each_clip_gets_its_own_caption_and_blank_frames_change_it(answers):

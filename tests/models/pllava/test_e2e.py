@@ -17,10 +17,10 @@ from swift_video_ext.video.synthetic import write_counter_clip
 from tests.helpers import (
     CPU_TRAIN_ARGS,
     auto_load,
+    greedy_answers,
     last_checkpoint,
     logged_losses,
     logged_token_accuracy,
-    responses_by_video,
     run,
     write_black_clip,
     write_jsonl,
@@ -99,12 +99,7 @@ def merged(trained):
 @pytest.fixture(scope='module')
 def answers(trained, merged, data):
     """Greedy answers per clip from the adapter run and from the merged run."""
-    _, checkpoint = trained
-    run(['swift', 'infer', '--adapters', str(checkpoint), '--val_dataset', str(data['val']), '--max_new_tokens', '16',
-         '--temperature', '0', '--max_batch_size', '2'])
-    run(['swift', 'infer', '--model', str(merged), '--val_dataset', str(data['val']), '--max_new_tokens', '16',
-         '--temperature', '0'])
-    return responses_by_video(checkpoint), responses_by_video(merged)
+    return greedy_answers(trained[1], merged, data['val'])
 
 
 def test_each_clip_gets_its_own_answer_and_blank_frames_change_it(answers):
