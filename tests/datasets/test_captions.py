@@ -8,9 +8,6 @@ from tests.helpers import load_swift_dataset
 
 
 def test_three_row_formats_and_instruction_pool(tmp_path, monkeypatch, capsys):
-
-    import swift_video_ext.plugin  # noqa: F401
-
     write_counter_clip(tmp_path / 'cmd1.mp4', num_frames=6)
     write_counter_clip(tmp_path / '1066_1075' / '31353427.mp4', num_frames=6)
     write_counter_clip(tmp_path / 'clips' / 'x.webm', num_frames=6, codec='libvpx-vp9')

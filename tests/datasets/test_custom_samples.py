@@ -27,9 +27,6 @@ def test_standard_rows_encode_for_pllava(name, tiny_pllava, monkeypatch):
 
 
 def test_videoinstruct_sample_with_registered_preprocessor(monkeypatch):
-
-    import swift_video_ext.plugin  # noqa: F401
-
     monkeypatch.setenv('VIDEOINSTRUCT100K_PATH', str(SAMPLES / 'videoinstruct_sample.json'))
     monkeypatch.delenv('VIDEO_ROOT', raising=False)  # default: the json's folder (+ videos/)
     train, _ = load_swift_dataset('videoinstruct100k')

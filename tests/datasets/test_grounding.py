@@ -18,9 +18,6 @@ def videos(tmp_path):
 
 
 def load(name, env, path, videos, monkeypatch):
-
-    import swift_video_ext.plugin  # noqa: F401
-
     monkeypatch.setenv(env, str(path))
     monkeypatch.setenv('VIDEO_ROOT', str(videos))
     train, _ = load_swift_dataset(name)

@@ -89,8 +89,6 @@ def test_frame_folder_timestamps_json_gives_true_times(tmp_path):
 
 
 def test_registered_preprocessor_checks_every_frame(tmp_path, monkeypatch, capsys):
-
-    import swift_video_ext.plugin  # noqa: F401
     from swift_video_ext.datasets.kinetics import frames_row
 
     write_frame_folder(tmp_path / 'frames' / 'clip1', 4)

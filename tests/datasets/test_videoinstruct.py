@@ -23,9 +23,6 @@ def videoinstruct(tmp_path):
 
 
 def test_registered_dataset_skips_and_counts_missing_videos(videoinstruct, monkeypatch, capsys):
-
-    import swift_video_ext.plugin  # noqa: F401
-
     annotations, videos = videoinstruct
     monkeypatch.setenv('VIDEOINSTRUCT100K_PATH', str(annotations))
     monkeypatch.setenv('VIDEO_ROOT', str(videos.parent))  # the index also looks under <root>/videos/
@@ -50,9 +47,6 @@ def test_summary_names_the_missing_video(videoinstruct, monkeypatch, capsys):
 
 
 def test_unset_path_is_a_clear_error(monkeypatch):
-
-    import swift_video_ext.plugin  # noqa: F401
-
     monkeypatch.delenv('VIDEOINSTRUCT100K_PATH', raising=False)
     with pytest.raises(ValueError, match='VIDEOINSTRUCT100K_PATH'):
         load_swift_dataset('videoinstruct100k')
