@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -143,7 +144,8 @@ def extract_frames(jobs: Sequence[ClipJob], out_dir: str | os.PathLike, *, num_f
     results: dict[str, dict] = {}
     bar = tqdm(total=len(jobs), desc='extract-frames', disable=not progress)
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawned workers: a process forked from one that has run FFmpeg's threads can crash inside PyAV
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn')) as pool:
             futures = [pool.submit(extract_clip, job, str(out_dir), strategy, params, quality, shortest_edge)
                        for job in jobs]
             for future in as_completed(futures):

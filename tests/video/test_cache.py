@@ -255,7 +255,8 @@ def _worker(args):
 def test_concurrent_writers_share_one_directory(cache_dir, clip, capfd):
     import multiprocessing
 
-    context = multiprocessing.get_context('fork')
+    # spawn, not fork: a child forked from this process (which has run FFmpeg's threads) can crash inside PyAV
+    context = multiprocessing.get_context('spawn')
     with context.Pool(4) as pool:
         per_worker = pool.map(_worker, [(str(clip), str(cache_dir), seed) for seed in range(4)])
     for results in per_worker:
