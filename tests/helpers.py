@@ -100,22 +100,28 @@ def merged_vs_adapter_max_diff(model_class, base_dir, adapter_dir, merged_dir, r
     return (got - want).abs().max().item()
 
 
-def write_black_clip(path: str | Path, *, num_frames: int = 30, fps: int = 10, width: int = 160,
-                     height: int = 96) -> Path:
-    """An all-black H.264 clip: the "frames blanked" control of the overfit end-to-end tests."""
+def write_solid_clip(path: str | Path, colour: tuple[int, int, int], *, num_frames: int = 30, fps: int = 10,
+                     width: int = 160, height: int = 96) -> Path:
+    """A one-colour H.264 clip (RGB ``colour``): clips the overfit end-to-end tests tell apart by pixels alone."""
     import av
     import numpy as np
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    pixels = np.full((height, width, 3), colour, dtype=np.uint8)
     with av.open(str(path), mode='w') as container:
         stream = container.add_stream('libx264', rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
         for _ in range(num_frames):
-            frame = av.VideoFrame.from_ndarray(np.zeros((height, width, 3), dtype=np.uint8), format='rgb24')
-            container.mux(stream.encode(frame))
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format='rgb24')))
         container.mux(stream.encode())
     return path
+
+
+def write_black_clip(path: str | Path, *, num_frames: int = 30, fps: int = 10, width: int = 160,
+                     height: int = 96) -> Path:
+    """An all-black H.264 clip: the "frames blanked" control of the overfit end-to-end tests."""
+    return write_solid_clip(path, (0, 0, 0), num_frames=num_frames, fps=fps, width=width, height=height)
 
 
 def responses_by_video(result_dir_or_file: str | Path) -> dict[str, str]:

@@ -1,4 +1,10 @@
-"""CogVLM2-Video end to end: swift sft (LoRA) → infer → export --merge_lora → infer merged, seed-format jsonl."""
+"""CogVLM2-Video end to end: swift sft (LoRA) → infer → export --merge_lora → infer merged.
+
+One run trains on seed-format rows (query/response/history, timestamps in the answers) and overfits two one-colour
+clips of the same length, so their prompts are the same text: greedy ``swift infer`` must give each clip its own
+answer (only the pixels differ), a black clip with the green clip's prompt must not get the green clip's answer, and
+the adapter and merged runs must produce identical text.
+"""
 
 import json
 
@@ -7,12 +13,14 @@ import pytest
 from swift_video_ext.video.synthetic import write_counter_clip
 from tests.helpers import (
     CPU_TRAIN_ARGS,
-    infer_results,
+    greedy_answers,
     last_checkpoint,
     logged_losses,
     merged_vs_adapter_max_diff,
     run,
+    write_black_clip,
     write_jsonl,
+    write_solid_clip,
 )
 
 pytestmark = pytest.mark.slow
@@ -31,15 +39,23 @@ def run_dir(tmp_path_factory):
             {'query': 'And then?', 'response': 'It stays until 5 seconds.',
              'history': [['<video>When does the red square appear?', 'From 3 seconds.']], 'videos': [str(late)]}]
     dataset = write_jsonl(root / 'seed_format.jsonl', rows * 2)
+    question = '<video>What is in the video?'
+    clips = {colour: write_solid_clip(root / f'{colour}.mp4', rgb, num_frames=50, fps=10)
+             for colour, rgb in (('red', (255, 0, 0)), ('green', (0, 255, 0)))}
+    overfit = [{'query': question, 'response': answer, 'history': [], 'videos': [str(clips[colour])]}
+               for colour, answer in (('red', 'a red square'), ('green', 'only colours'))]
+    black = write_black_clip(root / 'black.mp4', num_frames=50, fps=10)  # same length: the same prompt text
     output = root / 'output'
     run(['swift', 'sft', '--model', str(model_dir), '--model_type', 'cogvlm2_video_ts', '--dataset', str(dataset),
-         '--tuner_type', 'lora', '--target_modules', 'all-linear', '--lora_rank', '8', '--learning_rate', '1e-2',
-         '--max_steps', '20', '--per_device_train_batch_size', '2', '--save_steps', '20', '--logging_steps', '4',
+         str(write_jsonl(root / 'overfit.jsonl', overfit * 2)), '--tuner_type', 'lora', '--target_modules',
+         'all-linear', '--lora_rank', '8', '--learning_rate', '5e-3', '--max_steps', '120',
+         '--per_device_train_batch_size', '2', '--save_steps', '120', '--logging_steps', '10',
          '--output_dir', str(output), *CPU_TRAIN_ARGS])
     checkpoint = last_checkpoint(output)
     run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
     return {'model': model_dir, 'output': output, 'checkpoint': checkpoint, 'dataset': dataset, 'rows': rows,
-            'merged': checkpoint.parent / f'{checkpoint.name}-merged'}
+            'merged': checkpoint.parent / f'{checkpoint.name}-merged', 'root': root,
+            'val': write_jsonl(root / 'val.jsonl', overfit + [dict(overfit[1], videos=[str(black)])])}
 
 
 def test_loss_falls(run_dir):
@@ -58,13 +74,21 @@ def test_lora_targets_the_language_model_only(run_dir):
     assert not any('vision' in k for k in keys)
 
 
-def test_infer_adapter_and_merged(run_dir):
-    run(['swift', 'infer', '--adapters', str(run_dir['checkpoint']), '--val_dataset', str(run_dir['dataset']),
-         '--max_new_tokens', '4', '--temperature', '0', '--max_batch_size', '2'])
-    assert len(infer_results(run_dir['checkpoint'])) == 4
-    run(['swift', 'infer', '--model', str(run_dir['merged']), '--val_dataset', str(run_dir['dataset']),
-         '--max_new_tokens', '4', '--temperature', '0', '--max_batch_size', '2'])
-    assert all(r['response'] is not None for r in infer_results(run_dir['merged']))
+@pytest.fixture(scope='module')
+def answers(run_dir):
+    """Greedy answers per clip from the adapter run (batched) and from the merged run."""
+    return greedy_answers(run_dir['checkpoint'], run_dir['merged'], run_dir['val'])
+
+
+def test_each_clip_gets_its_own_answer_and_blank_frames_change_it(answers):
+    adapter, _ = answers
+    assert adapter['red.mp4'] == 'a red square' and adapter['green.mp4'] == 'only colours', adapter
+    assert adapter['black.mp4'] != adapter['green.mp4'], adapter
+
+
+def test_adapter_and_merged_infer_give_identical_text(answers):
+    adapter, merged = answers
+    assert len(merged) == 3 and merged == adapter
 
 
 def test_merged_logits_equal_adapter_logits(run_dir):
