@@ -1,5 +1,10 @@
 """MiniGPT4-Video staged training with the real commands: stage 1 (images, projector only) → stage 2 (video captions
-with the instruction pool, LoRA + projector) → swift export --merge_lora; the trained projector survives the merge."""
+with the instruction pool, LoRA + projector) → swift export --merge_lora; the trained projector survives the merge.
+
+Stage 2 also overfits two one-colour clips of the same length asked the same question (no subtitles, so the prompts are
+the same text): greedy ``swift infer`` must give each clip its own answer, a black clip must not get the green clip's
+answer, and the adapter and merged runs must produce identical text.
+"""
 
 import json
 
@@ -12,12 +17,15 @@ from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
 from tests.helpers import (
     CPU_TRAIN_ARGS,
     command_env,
+    greedy_answers,
     infer_results,
     last_checkpoint,
     logged_losses,
     merged_vs_adapter_max_diff,
     run,
+    write_black_clip,
     write_jsonl,
+    write_solid_clip,
 )
 
 pytestmark = pytest.mark.slow
@@ -53,18 +61,26 @@ def stages(tmp_path_factory):
     captions.write_text(json.dumps([{'image_id': 'movie_a', 'caption': 'A red square appears.'},
                                     {'image_id': 'movie_b', 'caption': 'Colours drift.'},
                                     {'image_id': 'movie_missing', 'caption': 'Skipped.'}] * 2))
+    solid = {colour: write_solid_clip(root / 'solid' / f'{colour}.mp4', rgb, num_frames=40, fps=10)
+             for colour, rgb in (('red', (255, 0, 0)), ('green', (0, 255, 0)))}
+    overfit = [{'messages': [{'role': 'user', 'content': '<video>What is in the video?'},
+                             {'role': 'assistant', 'content': answer}], 'videos': [str(solid[colour])]}
+               for colour, answer in (('red', 'a red clip'), ('green', 'a green clip'))]
+    black = write_black_clip(root / 'solid' / 'black.mp4', num_frames=40, fps=10)
+    val = write_jsonl(root / 'val.jsonl', overfit + [dict(overfit[1], videos=[str(black)])])
     env = command_env(VIDEO_CAPTIONS_PATH=str(captions), VIDEO_ROOT=str(videos))
     stage2 = root / 'stage2'
     stage2_run = run(['swift', 'sft', '--model', str(stage1_ckpt), '--model_type', 'minigpt4_video', '--dataset',
-         'video_captions', '--tuner_type', 'lora', '--lora_rank', '8', '--lora_alpha', '16', '--target_regex',
+         'video_captions', str(write_jsonl(root / 'overfit.jsonl', overfit * 2)), '--tuner_type', 'lora',
+         '--lora_rank', '8', '--lora_alpha', '16', '--target_regex',
          r'^language_model.*\.(q_proj|v_proj)$', '--modules_to_save', 'llama_proj', '--learning_rate', '1e-2',
-         '--max_steps', '20', '--per_device_train_batch_size', '2', '--save_steps', '20', '--logging_steps', '5',
+         '--max_steps', '400', '--per_device_train_batch_size', '2', '--save_steps', '400', '--logging_steps', '10',
          '--output_dir', str(stage2), *CPU_TRAIN_ARGS], env=env)
     checkpoint = last_checkpoint(stage2)
     run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
     return {'stage1': stage1_ckpt, 'stage2': stage2, 'checkpoint': checkpoint, 'videos': videos,
             'merged': checkpoint.parent / f'{checkpoint.name}-merged', 'model': model_dir,
-            'stage2_log': stage2_run.stdout + stage2_run.stderr}
+            'stage2_log': stage2_run.stdout + stage2_run.stderr, 'val': val}
 
 
 def test_stage1_trained_only_the_projector(stages):
@@ -80,6 +96,23 @@ def test_stage2_loss_falls_and_skips_the_missing_video(stages):
     log = stages['stage2_log']
     assert 'video_captions: skipping row 2, videos not found: movie_missing' in log, log[-3000:]
     assert 'video_captions: skipped 2 of 6 rows (2 videos not found); 4 rows kept' in log, log[-3000:]
+
+
+@pytest.fixture(scope='module')
+def answers(stages):
+    """Greedy answers per clip from the adapter run (batched) and from the merged run."""
+    return greedy_answers(stages['checkpoint'], stages['merged'], stages['val'])
+
+
+def test_each_clip_gets_its_own_answer_and_blank_frames_change_it(answers):
+    adapter, _ = answers
+    assert adapter['red.mp4'] == 'a red clip' and adapter['green.mp4'] == 'a green clip', adapter
+    assert adapter['black.mp4'] != adapter['green.mp4'], adapter
+
+
+def test_adapter_and_merged_infer_give_identical_text(answers):
+    adapter, merged = answers
+    assert len(merged) == 3 and merged == adapter
 
 
 def test_merge_keeps_the_trained_projector(stages):
