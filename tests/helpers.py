@@ -124,6 +124,26 @@ def write_black_clip(path: str | Path, *, num_frames: int = 30, fps: int = 10, w
     return write_solid_clip(path, (0, 0, 0), num_frames=num_frames, fps=fps, width=width, height=height)
 
 
+OVERFIT_QUESTION = '<video>What is in the video?'
+
+
+def write_overfit_rows(folder: str | Path, clips: dict[str, tuple[tuple[int, int, int], str]], *, num_frames: int,
+                       fps: int) -> tuple[list[dict], Path]:
+    """Rows for the overfit end-to-end tests: ``clips`` maps a name to (RGB colour, answer); each becomes the
+    one-colour clip ``<name>.mp4`` under ``folder``, all of one length and asked :data:`OVERFIT_QUESTION`, so the
+    prompts are the same text and only the pixels differ.
+
+    Returns the training rows and a val jsonl holding them plus the last row with ``black.mp4`` (same length) as its
+    video: the blanked-frames control.
+    """
+    folder = Path(folder)
+    rows = [{'messages': [{'role': 'user', 'content': OVERFIT_QUESTION}, {'role': 'assistant', 'content': answer}],
+             'videos': [str(write_solid_clip(folder / f'{name}.mp4', rgb, num_frames=num_frames, fps=fps))]}
+            for name, (rgb, answer) in clips.items()]
+    black = write_black_clip(folder / 'black.mp4', num_frames=num_frames, fps=fps)
+    return rows, write_jsonl(folder / 'val.jsonl', rows + [dict(rows[-1], videos=[str(black)])])
+
+
 def responses_by_video(result_dir_or_file: str | Path) -> dict[str, str]:
     """``swift infer`` results keyed by the file name of each row's first video (or first image's folder)."""
     path = Path(result_dir_or_file)

@@ -18,9 +18,8 @@ from tests.helpers import (
     logged_losses,
     merged_vs_adapter_max_diff,
     run,
-    write_black_clip,
     write_jsonl,
-    write_solid_clip,
+    write_overfit_rows,
 )
 
 pytestmark = pytest.mark.slow
@@ -39,12 +38,8 @@ def run_dir(tmp_path_factory):
             {'query': 'And then?', 'response': 'It stays until 5 seconds.',
              'history': [['<video>When does the red square appear?', 'From 3 seconds.']], 'videos': [str(late)]}]
     dataset = write_jsonl(root / 'seed_format.jsonl', rows * 2)
-    question = '<video>What is in the video?'
-    clips = {colour: write_solid_clip(root / f'{colour}.mp4', rgb, num_frames=50, fps=10)
-             for colour, rgb in (('red', (255, 0, 0)), ('green', (0, 255, 0)))}
-    overfit = [{'query': question, 'response': answer, 'history': [], 'videos': [str(clips[colour])]}
-               for colour, answer in (('red', 'a red square'), ('green', 'only colours'))]
-    black = write_black_clip(root / 'black.mp4', num_frames=50, fps=10)  # same length: the same prompt text
+    overfit, val = write_overfit_rows(root / 'overfit', {'red': ((255, 0, 0), 'a red square'),
+                                                        'green': ((0, 255, 0), 'only colours')}, num_frames=50, fps=10)
     output = root / 'output'
     run(['swift', 'sft', '--model', str(model_dir), '--model_type', 'cogvlm2_video_ts', '--dataset', str(dataset),
          str(write_jsonl(root / 'overfit.jsonl', overfit * 2)), '--tuner_type', 'lora', '--target_modules',
@@ -54,8 +49,7 @@ def run_dir(tmp_path_factory):
     checkpoint = last_checkpoint(output)
     run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
     return {'model': model_dir, 'output': output, 'checkpoint': checkpoint, 'dataset': dataset, 'rows': rows,
-            'merged': checkpoint.parent / f'{checkpoint.name}-merged', 'root': root,
-            'val': write_jsonl(root / 'val.jsonl', overfit + [dict(overfit[1], videos=[str(black)])])}
+            'merged': checkpoint.parent / f'{checkpoint.name}-merged', 'val': val}
 
 
 def test_loss_falls(run_dir):

@@ -23,9 +23,8 @@ from tests.helpers import (
     logged_losses,
     merged_vs_adapter_max_diff,
     run,
-    write_black_clip,
     write_jsonl,
-    write_solid_clip,
+    write_overfit_rows,
 )
 
 pytestmark = pytest.mark.slow
@@ -61,13 +60,8 @@ def stages(tmp_path_factory):
     captions.write_text(json.dumps([{'image_id': 'movie_a', 'caption': 'A red square appears.'},
                                     {'image_id': 'movie_b', 'caption': 'Colours drift.'},
                                     {'image_id': 'movie_missing', 'caption': 'Skipped.'}] * 2))
-    solid = {colour: write_solid_clip(root / 'solid' / f'{colour}.mp4', rgb, num_frames=40, fps=10)
-             for colour, rgb in (('red', (255, 0, 0)), ('green', (0, 255, 0)))}
-    overfit = [{'messages': [{'role': 'user', 'content': '<video>What is in the video?'},
-                             {'role': 'assistant', 'content': answer}], 'videos': [str(solid[colour])]}
-               for colour, answer in (('red', 'a red clip'), ('green', 'a green clip'))]
-    black = write_black_clip(root / 'solid' / 'black.mp4', num_frames=40, fps=10)
-    val = write_jsonl(root / 'val.jsonl', overfit + [dict(overfit[1], videos=[str(black)])])
+    overfit, val = write_overfit_rows(root / 'solid', {'red': ((255, 0, 0), 'a red clip'),
+                                                      'green': ((0, 255, 0), 'a green clip')}, num_frames=40, fps=10)
     env = command_env(VIDEO_CAPTIONS_PATH=str(captions), VIDEO_ROOT=str(videos))
     stage2 = root / 'stage2'
     stage2_run = run(['swift', 'sft', '--model', str(stage1_ckpt), '--model_type', 'minigpt4_video', '--dataset',
