@@ -19,7 +19,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from ...common.checkpoint import save_random_model
+from ...common.checkpoint import random_model
 from ...common.tokenizer import train_tiny_tokenizer
 
 SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>', '<mask>', '<|image>', '<image|>', '<|image|>', '<|video|>',
@@ -28,6 +28,10 @@ SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>', '<mask>', '<|image>', '<image|>'
 NAMED = {'image_token': '<|image|>', 'boi_token': '<|image>', 'eoi_token': '<image|>', 'audio_token': '<|audio|>',
          'boa_token': '<|audio>', 'eoa_token': '<audio|>'}
 MAX_SOFT_TOKENS = 70  # the smallest budget Gemma-4's image processor accepts
+# Std of the tiny model's (tied) token embeddings. With the default 0.02 and hidden size 64 the output head's logits
+# stay within about ±1.3 whatever the layers compute (final RMSNorm, tied weights), so LoRA on the layers cannot
+# make any answer likely and greedy output ignores the images; a trained Gemma-4's logits span tens.
+TINY_EMBEDDING_STD = 0.3
 
 
 def tiny_tokenizer() -> PreTrainedTokenizerFast:
@@ -61,8 +65,9 @@ FULL_DIMS = {
 
 def build_tiny(output_dir: str | Path, *, image_soft_tokens: int = MAX_SOFT_TOKENS,
                video_soft_tokens: int = MAX_SOFT_TOKENS, seed: int = 0, dims: dict | None = None,
-               device: str = 'cpu', dtype: torch.dtype = torch.float32) -> Path:
-    """Config, safetensors, tokenizer and processor; ``dims`` replaces the tower sizes (see :data:`FULL_DIMS`)."""
+               device: str = 'cpu', dtype: torch.dtype = torch.float32, embedding_std: float | None = None) -> Path:
+    """Config, safetensors, tokenizer and processor; ``dims`` replaces the tower sizes (see :data:`FULL_DIMS`);
+    ``embedding_std`` re-draws the token embeddings (default: :data:`TINY_EMBEDDING_STD` for the tiny dims)."""
     output_dir = Path(output_dir)
     dims = dims or TINY_DIMS
     tokenizer = tiny_tokenizer()
@@ -74,7 +79,15 @@ def build_tiny(output_dir: str | Path, *, image_soft_tokens: int = MAX_SOFT_TOKE
         vision_config=dims['vision'], audio_config=dims['audio'], boi_token_id=ids['<|image>'],
         eoi_token_id=ids['<image|>'], image_token_id=ids['<|image|>'], video_token_id=ids['<|video|>'],
         boa_token_id=ids['<|audio>'], eoa_token_index=ids['<audio|>'], audio_token_id=ids['<|audio|>'])
-    save_random_model(Gemma4ForConditionalGeneration, config, output_dir, device=device, dtype=dtype, seed=seed)
+    model = random_model(Gemma4ForConditionalGeneration, config, device=device, dtype=dtype, seed=seed)
+    if embedding_std is None and dims is TINY_DIMS:
+        embedding_std = TINY_EMBEDDING_STD
+    if embedding_std is not None:
+        with torch.no_grad():
+            model.get_input_embeddings().weight.normal_(0.0, embedding_std)
+    model.config.dtype = str(dtype).removeprefix('torch.')
+    model.save_pretrained(output_dir)
+    del model
     Gemma4Processor(feature_extractor=Gemma4AudioFeatureExtractor(),
                     image_processor=Gemma4ImageProcessor(max_soft_tokens=image_soft_tokens),
                     video_processor=Gemma4VideoProcessor(max_soft_tokens=video_soft_tokens),
