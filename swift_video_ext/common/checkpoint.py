@@ -72,10 +72,15 @@ def random_model(model_class, config, *, device: str = 'cpu', dtype: torch.dtype
 
 
 def save_random_model(model_class, config, output_dir: str | os.PathLike, *, device: str = 'cpu',
-                      dtype: torch.dtype = torch.float32, seed: int = 0) -> None:
+                      dtype: torch.dtype = torch.float32, seed: int = 0, embedding_std: float | None = None) -> None:
     """Instantiate ``model_class(config)`` with random weights, directly in ``dtype`` on ``device``, and save it
-    (safetensors); full-size models are built on the GPU in bf16 so neither host memory nor time is wasted."""
+    (safetensors); full-size models are built on the GPU in bf16 so neither host memory nor time is wasted.
+    ``embedding_std`` re-draws the input token embeddings from N(0, std²) (tiny models whose logits would otherwise
+    be too flat to learn from)."""
     model = random_model(model_class, config, device=device, dtype=dtype, seed=seed)
+    if embedding_std is not None:
+        with torch.no_grad():
+            model.get_input_embeddings().weight.normal_(0.0, embedding_std)
     model.config.dtype = str(dtype).removeprefix('torch.')
     model.save_pretrained(output_dir)
     del model

@@ -19,7 +19,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from ...common.checkpoint import random_model
+from ...common.checkpoint import save_random_model
 from ...common.tokenizer import train_tiny_tokenizer
 
 SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>', '<mask>', '<|image>', '<image|>', '<|image|>', '<|video|>',
@@ -65,9 +65,10 @@ FULL_DIMS = {
 
 def build_tiny(output_dir: str | Path, *, image_soft_tokens: int = MAX_SOFT_TOKENS,
                video_soft_tokens: int = MAX_SOFT_TOKENS, seed: int = 0, dims: dict | None = None,
-               device: str = 'cpu', dtype: torch.dtype = torch.float32, embedding_std: float | None = None) -> Path:
+               device: str = 'cpu', dtype: torch.dtype = torch.float32,
+               embedding_std: float | None = TINY_EMBEDDING_STD) -> Path:
     """Config, safetensors, tokenizer and processor; ``dims`` replaces the tower sizes (see :data:`FULL_DIMS`);
-    ``embedding_std`` re-draws the token embeddings (default: :data:`TINY_EMBEDDING_STD` for the tiny dims)."""
+    ``embedding_std`` re-draws the token embeddings (``None``: the config's initializer range)."""
     output_dir = Path(output_dir)
     dims = dims or TINY_DIMS
     tokenizer = tiny_tokenizer()
@@ -79,15 +80,8 @@ def build_tiny(output_dir: str | Path, *, image_soft_tokens: int = MAX_SOFT_TOKE
         vision_config=dims['vision'], audio_config=dims['audio'], boi_token_id=ids['<|image>'],
         eoi_token_id=ids['<image|>'], image_token_id=ids['<|image|>'], video_token_id=ids['<|video|>'],
         boa_token_id=ids['<|audio>'], eoa_token_index=ids['<audio|>'], audio_token_id=ids['<|audio|>'])
-    model = random_model(Gemma4ForConditionalGeneration, config, device=device, dtype=dtype, seed=seed)
-    if embedding_std is None and dims is TINY_DIMS:
-        embedding_std = TINY_EMBEDDING_STD
-    if embedding_std is not None:
-        with torch.no_grad():
-            model.get_input_embeddings().weight.normal_(0.0, embedding_std)
-    model.config.dtype = str(dtype).removeprefix('torch.')
-    model.save_pretrained(output_dir)
-    del model
+    save_random_model(Gemma4ForConditionalGeneration, config, output_dir, device=device, dtype=dtype, seed=seed,
+                      embedding_std=embedding_std)
     Gemma4Processor(feature_extractor=Gemma4AudioFeatureExtractor(),
                     image_processor=Gemma4ImageProcessor(max_soft_tokens=image_soft_tokens),
                     video_processor=Gemma4VideoProcessor(max_soft_tokens=video_soft_tokens),
@@ -100,7 +94,7 @@ def build_tiny(output_dir: str | Path, *, image_soft_tokens: int = MAX_SOFT_TOKE
 def build_full_size(output_dir: str | Path, *, device: str = 'cuda', dtype: torch.dtype = torch.bfloat16) -> Path:
     """Gemma-4-E4B's architecture with random weights (280 soft tokens per image, 70 per video frame)."""
     return build_tiny(output_dir, image_soft_tokens=280, video_soft_tokens=70, dims=FULL_DIMS, device=device,
-                      dtype=dtype)
+                      dtype=dtype, embedding_std=None)
 
 
 def build_standin(output_dir: str | Path) -> Path:
