@@ -53,8 +53,9 @@ $(VLLM_VENV)/.installed: pyproject.toml
 
 vllm-venv: $(VLLM_VENV)/.installed
 
+# tests/vllm/site/sitecustomize.py must run at interpreter start-up (before anything imports torchvision)
 test-vllm: vllm-venv
-	$(VLLM_PY) -m pytest -q tests/vllm $(PYTEST_ARGS)
+	PYTHONPATH=tests/vllm/site$${PYTHONPATH:+:$$PYTHONPATH} $(VLLM_PY) -m pytest -q tests/vllm $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VLLM_VENV) $(VENV) demo_output bench_output build dist *.egg-info

@@ -14,11 +14,14 @@ ARCHITECTURES: dict[str, str] = {
     'PllavaForConditionalGeneration': 'swift_video_ext.vllm.pllava:PllavaForConditionalGeneration',
     'MiniGPT4VideoForConditionalGeneration':
         'swift_video_ext.vllm.minigpt4_video:MiniGPT4VideoForConditionalGeneration',
+    'CogVLM2VideoForCausalLM': 'swift_video_ext.vllm.cogvlm2_video:CogVLM2VideoForCausalLM',
 }
 # config.json "model_type" -> our transformers config class (vLLM reads configs with AutoConfig)
 CONFIGS: dict[str, str] = {
     'pllava': 'swift_video_ext.models.pllava.configuration_pllava:PllavaConfig',
     'minigpt4_video': 'swift_video_ext.models.minigpt4_video.configuration_minigpt4_video:MiniGPT4VideoConfig',
+    # CogVLM2-Video's config with the M-RoPE field through which vLLM takes the model's own positions
+    'cogvlm2_video': 'swift_video_ext.vllm.configs:CogVLM2VideoVllmConfig',
 }
 
 

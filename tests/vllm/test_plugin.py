@@ -58,3 +58,42 @@ def test_pool_media_equals_our_model():
     for frames in (1, 3, 6, 8):
         features = torch.randn(frames, 25, 16)
         torch.testing.assert_close(pool_media(features, config), PllavaModel.pool_video(reference, features))
+
+
+@needs_vllm
+def test_cogvlm2_video_config_gives_vllm_our_positions(tmp_path):
+    """After register(), vLLM reads a CogVLM2-Video export with the M-RoPE field (the hook through which the model
+    hands vLLM CogVLM positions), and that field is a split of the whole rotary half-dimension."""
+    from transformers import AutoConfig
+    from vllm.transformers_utils.config import uses_mrope
+
+    from swift_video_ext.models.cogvlm2_video import CogVLM2VideoConfig
+
+    CogVLM2VideoConfig(hidden_size=64, num_attention_heads=2, num_multi_query_heads=2).save_pretrained(tmp_path)
+    plugin.register()
+    config = AutoConfig.from_pretrained(tmp_path)
+    assert uses_mrope(config) and sum(config.mrope_section) == config.head_dim // 2 == 16
+
+
+@needs_vllm
+def test_cogvlm2_video_positions_and_rope_equal_our_model():
+    """The vLLM model's prompt positions (from placeholder ranges) and cos/sin cache (from a stored bf16 inv_freq,
+    as the official checkpoints hold it) equal our transformers model's."""
+    import torch
+
+    from swift_video_ext.models.cogvlm2_video import CogVLM2VideoConfig
+    from swift_video_ext.models.cogvlm2_video.modeling_cogvlm2_video import (
+        CogVLMRotaryEmbedding,
+        build_position_ids,
+    )
+    from swift_video_ext.vllm.cogvlm2_video import cogvlm_positions, rope_cache
+
+    types = torch.tensor([[0] + [1] * 6 + [0] + [1] * 12 + [0] * 5])  # one frame, then two adjacent frames
+    assert cogvlm_positions(types.shape[1], [(1, 6), (8, 6), (14, 6)]).tolist() == build_position_ids(types)[0].tolist()
+    rotary = CogVLMRotaryEmbedding(CogVLM2VideoConfig(hidden_size=256, num_attention_heads=2, num_multi_query_heads=2))
+    rotary.inv_freq = rotary.inv_freq.to(torch.bfloat16)
+    positions = torch.tensor([[0, 1, 7, 255, 256, 257, 1000, 4095]])
+    cos, sin = rotary(torch.zeros(1, dtype=torch.float32), positions)
+    cache = rope_cache(rotary.inv_freq, 4096).float()[positions[0]]
+    half = cos.shape[-1] // 2
+    torch.testing.assert_close(cache, torch.cat([cos[0, :, :half], sin[0, :, :half]], dim=-1), rtol=0, atol=0)

