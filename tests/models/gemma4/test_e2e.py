@@ -109,25 +109,22 @@ def answers(pipeline):
     val = [{'messages': [{'role': 'user', 'content': '<image>' * 4 + QUESTION},
                          {'role': 'assistant', 'content': label}], 'images': images}
            for label, images in [*rows.items(), ('playing guitar', black)]]
-    return greedy_answers(pipeline['checkpoint'], pipeline['merged'], write_jsonl(frames / 'probe.jsonl', val),
-                          max_new_tokens=12)
+    adapter, merged = greedy_answers(pipeline['checkpoint'], pipeline['merged'],
+                                     write_jsonl(frames / 'probe.jsonl', val), max_new_tokens=12)
+    folders = {label: Path(images[0]).parent.name for label, images in rows.items()}  # label -> its probe's folder
+    return adapter, merged, folders
 
 
-def test_each_class_gets_its_own_label_and_blank_frames_do_not(answers, pipeline):
+def test_each_class_gets_its_own_label_and_blank_frames_do_not(answers):
     """Proof that the frames reach the LLM through swift sft → swift infer: the prompts are the same text."""
-    adapter, _ = answers
-    frames = pipeline['frames']
-    folder = {}  # label -> frame folder of its first training row (the probe's row)
-    for row in json.loads((frames / 'kinetics_frames_train.json').read_text()):
-        folder.setdefault(row['messages'][1]['content'][0]['text'],
-                          Path(row['messages'][0]['content'][0]['image']).parent.name)
+    adapter, _, folder = answers
     assert adapter[folder['playing guitar']] == 'playing guitar', adapter
     assert adapter[folder['juggling balls']] == 'juggling balls', adapter
     assert adapter['black'] != 'playing guitar', adapter  # the red row's prompt, its frames blanked
 
 
 def test_adapter_and_merged_infer_give_identical_text(answers):
-    adapter, merged = answers
+    adapter, merged, _ = answers
     assert len(merged) == 3 and merged == adapter
 
 
