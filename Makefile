@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 EXTRAS ?= dev,decord
 PYTEST_ARGS ?=
+# pytest-xdist workers; each test file stays on one worker (its module fixtures train once). 0: one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test test-fast lint bench clean vllm-venv test-vllm
 
@@ -22,10 +24,10 @@ demo: install
 	$(PY) -m swift_video_ext.demo --output demo_output
 
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
