@@ -76,6 +76,21 @@ def test_loading_never_imports_the_folders_code(tmp_path, layout, model_type):
     assert type(model).__module__.startswith('swift_video_ext.')
 
 
+def test_gemma4_folder_with_an_auto_map_loads_natively(tmp_path):
+    """ms-swift's own gemma4 type trusts remote code by default (the folder's configuration_x.py ran, before);
+    our plugin loads it with transformers' Gemma-4 classes and never imports the folder's files."""
+    from swift.model import get_model_processor
+
+    import swift_video_ext.plugin  # noqa: F401
+    from swift_video_ext.models.gemma4.tiny import build_tiny
+
+    model_dir = plant_remote_code(build_tiny(tmp_path / 'gemma4'), {})
+    model, processor = get_model_processor(str(model_dir), model_type='gemma4', torch_dtype=torch.float32)
+    assert not (model_dir / MARKER).exists()
+    assert type(model).__name__ == 'Gemma4ForConditionalGeneration'
+    assert type(model).__module__.startswith('transformers.models.gemma4.')
+
+
 def test_swift_infer_on_a_released_pllava_folder_runs_no_repository_code(tmp_path):
     """The path users run: `swift infer --model DIR --model_type pllava` on a folder with a malicious auto_map."""
     from tests.helpers import command_env, run, write_jsonl

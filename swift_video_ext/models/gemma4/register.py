@@ -18,6 +18,10 @@ ms-swift's own ``gemma4`` / ``gemma4_nothinking`` templates (the card recipe's i
 transformers, which needs torchcodec. Where torchcodec is not installed, those two templates sample videos with our
 video core instead (exactly ``gemma4_frames``' path: 4 uniform frames with their true times; images and text are
 unchanged), so a video request to a model trained on image rows works at ``swift infer`` / ``swift deploy``.
+
+ms-swift loads every type with ``trust_remote_code=True`` by default, so a Gemma-4 folder whose ``config.json`` has an
+``auto_map`` would run its Python files. Gemma-4 is native in transformers: the loader and ms-swift's model-info probe
+never trust remote code for it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from swift.model import MODEL_MAPPING
 from swift.template import TEMPLATE_MAPPING, register_template
 from swift.template.templates.gemma import Gemma4Template
 
+from ...common.remote_code import install_probe_guard
 from .template import Gemma4FramesTemplate, template_metas
 
 # ms-swift templates whose videos go through our video core where torchcodec is missing.
@@ -59,6 +64,9 @@ def default_video_split(get_video_features):
 
 def make_compat_loader(base_loader: type) -> type:
     class Gemma4CompatLoader(base_loader):
+        # Gemma-4 is native in transformers: ms-swift's default (True) would import a folder's auto_map code
+        default_trust_remote_code = False
+
         def get_model(self, model_dir, config, processor, model_kwargs):
             model = super().get_model(model_dir, config, processor, model_kwargs)
             inner = model.model
@@ -93,6 +101,7 @@ def register() -> None:
     if not torchcodec_available():
         route_videos_through_video_core()
     meta = MODEL_MAPPING.get('gemma4')
+    install_probe_guard(model_types=('gemma4',), architectures=('Gemma4ForConditionalGeneration',))
     if meta is not None and not getattr(meta.loader, 'swift_video_ext_compat', False):
         meta.loader = make_compat_loader(meta.loader)
         meta.loader.swift_video_ext_compat = True
