@@ -1,6 +1,6 @@
 """Our models through vLLM: `swift infer --infer_backend vllm` gives the pt backend's greedy output (PLLaVA,
 MiniGPT4-Video, CogVLM2-Video); `swift deploy --infer_backend vllm` answers the openai client with a base64 video
-(PLLaVA, CogVLM2-Video)."""
+(each of the three)."""
 
 from __future__ import annotations
 
@@ -103,11 +103,15 @@ def test_vllm_greedy_equals_pt_on_video_image_text_and_multi_turn(tiny, rows, pt
     assert got == pt_responses
 
 
-def test_minigpt4_video_vllm_greedy_equals_pt(tiny_minigpt4, rows):
-    want = infer(tiny_minigpt4, rows['path'], rows['root'] / 'mg_pt.jsonl', ['--infer_backend', 'pt'])
+@pytest.fixture(scope='module')
+def minigpt4_pt_responses(tiny_minigpt4, rows):
+    return infer(tiny_minigpt4, rows['path'], rows['root'] / 'mg_pt.jsonl', ['--infer_backend', 'pt'])
+
+
+def test_minigpt4_video_vllm_greedy_equals_pt(tiny_minigpt4, rows, minigpt4_pt_responses):
     got = infer(tiny_minigpt4, rows['path'], rows['root'] / 'mg_vllm.jsonl', VLLM_ARGS)
-    assert len(got) == 4 and all(want)
-    assert got == want
+    assert len(got) == 4 and all(minigpt4_pt_responses)
+    assert got == minigpt4_pt_responses
 
 
 @pytest.fixture(scope='module')
@@ -143,12 +147,18 @@ def wait_for_server(process, port: int, timeout: float) -> None:
     raise AssertionError(f'swift deploy did not answer on port {port} within {timeout:.0f} s')
 
 
-@pytest.mark.parametrize('model', ['pllava', 'cogvlm2_video'])
+# model -> (its tiny checkpoint fixture, its pt responses fixture)
+DEPLOYED = {'pllava': ('tiny', 'pt_responses'), 'cogvlm2_video': ('tiny_cogvlm', 'cog_pt_responses'),
+            'minigpt4_video': ('tiny_minigpt4', 'minigpt4_pt_responses')}
+
+
+@pytest.mark.parametrize('model', list(DEPLOYED))
 def test_deploy_answers_openai_client_with_base64_video(model, request, rows, tmp_path):
     from openai import OpenAI
 
-    tiny = request.getfixturevalue({'pllava': 'tiny', 'cogvlm2_video': 'tiny_cogvlm'}[model])
-    want = request.getfixturevalue({'pllava': 'pt_responses', 'cogvlm2_video': 'cog_pt_responses'}[model])[0]
+    checkpoint_fixture, responses_fixture = DEPLOYED[model]
+    tiny = request.getfixturevalue(checkpoint_fixture)
+    want = request.getfixturevalue(responses_fixture)[0]
     port = free_port()
     with open(tmp_path / 'deploy.log', 'w') as log:
         process = subprocess.Popen([str(BIN / 'swift'), 'deploy', '--model', str(tiny), '--port', str(port),
