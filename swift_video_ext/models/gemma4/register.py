@@ -19,7 +19,7 @@ transformers, which needs torchcodec. Where torchcodec is not installed, those t
 video core instead (exactly ``gemma4_frames``' path: 4 uniform frames with their true times; images and text are
 unchanged), so a video request to a model trained on image rows works at ``swift infer`` / ``swift deploy``.
 
-ms-swift loads every type with ``trust_remote_code=True`` by default, so a Gemma-4 folder whose ``config.json`` has an
+ms-swift's loaders trust a folder's remote code by default, so a Gemma-4 folder whose ``config.json`` has an
 ``auto_map`` would run its Python files. Gemma-4 is native in transformers: the loader and ms-swift's model-info probe
 never trust remote code for it.
 """
