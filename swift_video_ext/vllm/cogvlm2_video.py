@@ -15,11 +15,11 @@ Same numbers as :mod:`swift_video_ext.models.cogvlm2_video.modeling_cogvlm2_vide
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 import torch
 from torch import nn
-from transformers import BatchFeature, LlamaConfig
+from transformers import LlamaConfig
 from vllm.config import VllmConfig
 from vllm.model_executor.models.interfaces import SupportsMRoPE, SupportsMultiModal, SupportsPP
 from vllm.model_executor.models.utils import (
@@ -29,18 +29,16 @@ from vllm.model_executor.models.utils import (
     maybe_prefix,
 )
 from vllm.multimodal import MULTIMODAL_REGISTRY
-from vllm.multimodal.inputs import MultiModalFieldConfig
-from vllm.multimodal.processing import (
-    BaseDummyInputsBuilder,
-    BaseMultiModalProcessor,
-    BaseProcessingInfo,
-    PromptReplacement,
-)
 
 from ..models.cogvlm2_video.modeling_cogvlm2_video import EVA2CLIPModel, build_position_ids
 from ..models.cogvlm2_video.processing_cogvlm2_video import CogVLM2VideoProcessor
 from .configs import CogVLM2VideoVllmConfig
-from .pllava import frames_array
+from .frame_items import (
+    FrameItemsDummyInputsBuilder,
+    FrameItemsMultiModalProcessor,
+    FrameItemsProcessingInfo,
+    embed_frame_items,
+)
 
 INV_FREQ_SUFFIX = 'rotary_emb.inv_freq'
 
@@ -74,7 +72,7 @@ def rope_cache(inv_freq: torch.Tensor, max_positions: int) -> torch.Tensor:
     return torch.cat([freqs.cos(), freqs.sin()], dim=-1)
 
 
-class CogVLM2VideoProcessingInfo(BaseProcessingInfo):
+class CogVLM2VideoProcessingInfo(FrameItemsProcessingInfo):
     def get_hf_config(self) -> CogVLM2VideoVllmConfig:
         return self.ctx.get_hf_config(CogVLM2VideoVllmConfig)
 
@@ -83,52 +81,12 @@ class CogVLM2VideoProcessingInfo(BaseProcessingInfo):
         return CogVLM2VideoProcessor(self.get_tokenizer(), image_size=config.vision_config.image_size,
                                      tokens_per_frame=config.tokens_per_frame)
 
-    def get_supported_mm_limits(self) -> Mapping[str, int | None]:
-        return {'image': None, 'video': None}
-
-    def get_mm_max_tokens_per_item(self, seq_len: int, mm_counts: Mapping[str, int]) -> Mapping[str, int]:
-        tokens = self.get_hf_config().tokens_per_frame
-        return {'image': tokens, 'video': tokens}
+    def placeholder_id(self) -> int:
+        return self.get_hf_config().pad_token_id  # the vision slots hold the pad id (the official layout)
 
 
-class CogVLM2VideoDummyInputsBuilder(BaseDummyInputsBuilder[CogVLM2VideoProcessingInfo]):
-    def get_dummy_text(self, mm_counts: Mapping[str, int]) -> str:
-        token = self.info.get_tokenizer().convert_ids_to_tokens(self.info.get_hf_config().pad_token_id)
-        return token * (mm_counts.get('image', 0) + mm_counts.get('video', 0))
-
-    def get_dummy_mm_data(self, seq_len: int, mm_counts: Mapping[str, int], mm_options=None):
-        size = self.info.get_hf_config().vision_config.image_size
-        return {'image': self._get_dummy_images(width=size, height=size, num_images=mm_counts.get('image', 0)),
-                'video': self._get_dummy_videos(width=size, height=size, num_frames=1,
-                                                num_videos=mm_counts.get('video', 0))}
-
-
-class CogVLM2VideoMultiModalProcessor(BaseMultiModalProcessor[CogVLM2VideoProcessingInfo]):
-    """Frames preprocessed by :meth:`CogVLM2VideoProcessor.preprocess_frames`, one item per frame."""
-
-    def _call_hf_processor(self, hf_data: Mapping[str, object], hf_kwargs: Mapping[str, object]) -> BatchFeature:
-        processor = self.info.get_hf_processor()
-        out = {}
-        for key, field in (('images', 'pixel_values'), ('videos', 'pixel_values_videos')):
-            items = hf_data.get(key) or []
-            if items:
-                out[field] = [processor.preprocess_frames(frames_array(item)) for item in items]
-        return BatchFeature(out)
-
-    def _get_mm_fields_config(self, hf_inputs: BatchFeature,
-                              hf_processor_mm_kwargs: Mapping[str, object]) -> Mapping[str, MultiModalFieldConfig]:
-        return {'pixel_values': MultiModalFieldConfig.batched('image'),
-                'pixel_values_videos': MultiModalFieldConfig.batched('video')}
-
-    def _get_prompt_updates(self, mm_items, hf_processor_mm_kwargs, out_mm_kwargs) -> Sequence[PromptReplacement]:
-        config = self.info.get_hf_config()
-        slots = [config.pad_token_id] * config.tokens_per_frame
-        return [PromptReplacement(modality=modality, target=[config.pad_token_id], replacement=slots)
-                for modality in ('image', 'video')]
-
-
-@MULTIMODAL_REGISTRY.register_processor(CogVLM2VideoMultiModalProcessor, info=CogVLM2VideoProcessingInfo,
-                                        dummy_inputs=CogVLM2VideoDummyInputsBuilder)
+@MULTIMODAL_REGISTRY.register_processor(FrameItemsMultiModalProcessor, info=CogVLM2VideoProcessingInfo,
+                                        dummy_inputs=FrameItemsDummyInputsBuilder)
 class CogVLM2VideoForCausalLM(nn.Module, SupportsMultiModal, SupportsPP, SupportsMRoPE):
     """Weight names are our export's (and the official checkpoint's): ``model.vision.*``, ``model.layers.*``,
     ``model.embed_tokens``, ``model.norm``, ``lm_head``."""
@@ -161,11 +119,7 @@ class CogVLM2VideoForCausalLM(nn.Module, SupportsMultiModal, SupportsPP, Support
         return self.vision(frames.to(self.vision.conv.weight.dtype)).flatten(0, 1)
 
     def embed_multimodal(self, **kwargs: object):
-        embeddings: list[torch.Tensor] = []
-        for key in kwargs:
-            if key in ('pixel_values', 'pixel_values_videos') and kwargs[key] is not None:
-                embeddings += [self._encode_frames(item) for item in kwargs[key]]
-        return embeddings
+        return embed_frame_items(self._encode_frames, kwargs)
 
     def get_mrope_input_positions(self, input_tokens: list[int], mm_features) -> tuple[torch.Tensor, int]:
         """CogVLM positions of the prompt as three identical rows, and the offset decoding continues from."""

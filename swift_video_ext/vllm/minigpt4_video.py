@@ -7,31 +7,28 @@ one-frame video and one ``image_token_id`` per frame; vLLM expands it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 import torch
 from torch import nn
-from transformers import BatchFeature
 from vllm.config import VllmConfig
 from vllm.model_executor.models.blip import BlipVisionModel
 from vllm.model_executor.models.interfaces import SupportsMultiModal, SupportsPP
 from vllm.model_executor.models.utils import AutoWeightsLoader, init_vllm_registered_model, maybe_prefix
 from vllm.multimodal import MULTIMODAL_REGISTRY
-from vllm.multimodal.inputs import MultiModalFieldConfig
-from vllm.multimodal.processing import (
-    BaseDummyInputsBuilder,
-    BaseMultiModalProcessor,
-    BaseProcessingInfo,
-    PromptReplacement,
-)
 
 from ..models.minigpt4_video.configuration_minigpt4_video import MiniGPT4VideoConfig
 from ..models.minigpt4_video.modeling_minigpt4_video import concat_adjacent_tokens
 from ..models.minigpt4_video.processing_minigpt4_video import MiniGPT4VideoProcessor
-from .pllava import frames_array
+from .frame_items import (
+    FrameItemsDummyInputsBuilder,
+    FrameItemsMultiModalProcessor,
+    FrameItemsProcessingInfo,
+    embed_frame_items,
+)
 
 
-class MiniGPT4VideoProcessingInfo(BaseProcessingInfo):
+class MiniGPT4VideoProcessingInfo(FrameItemsProcessingInfo):
     def get_hf_config(self) -> MiniGPT4VideoConfig:
         return self.ctx.get_hf_config(MiniGPT4VideoConfig)
 
@@ -42,53 +39,12 @@ class MiniGPT4VideoProcessingInfo(BaseProcessingInfo):
                                       tokens_per_frame=config.tokens_per_frame, image_token_id=config.image_token_id,
                                       num_frames=config.num_frames)
 
-    def get_supported_mm_limits(self) -> Mapping[str, int | None]:
-        return {'image': None, 'video': None}
-
-    def get_mm_max_tokens_per_item(self, seq_len: int, mm_counts: Mapping[str, int]) -> Mapping[str, int]:
-        tokens = self.get_hf_config().tokens_per_frame
-        return {'image': tokens, 'video': tokens}
+    def placeholder_id(self) -> int:
+        return self.get_hf_config().image_token_id
 
 
-class MiniGPT4VideoDummyInputsBuilder(BaseDummyInputsBuilder[MiniGPT4VideoProcessingInfo]):
-    def get_dummy_text(self, mm_counts: Mapping[str, int]) -> str:
-        token = self.info.get_tokenizer().convert_ids_to_tokens(self.info.get_hf_config().image_token_id)
-        return token * (mm_counts.get('image', 0) + mm_counts.get('video', 0))
-
-    def get_dummy_mm_data(self, seq_len: int, mm_counts: Mapping[str, int], mm_options=None):
-        size = self.info.get_hf_config().vision_config.image_size
-        return {'image': self._get_dummy_images(width=size, height=size, num_images=mm_counts.get('image', 0)),
-                'video': self._get_dummy_videos(width=size, height=size, num_frames=1,
-                                                num_videos=mm_counts.get('video', 0))}
-
-
-class MiniGPT4VideoMultiModalProcessor(BaseMultiModalProcessor[MiniGPT4VideoProcessingInfo]):
-    """Frames preprocessed by :meth:`MiniGPT4VideoProcessor.preprocess_frames`, one item per frame."""
-
-    def _call_hf_processor(self, hf_data: Mapping[str, object], hf_kwargs: Mapping[str, object]) -> BatchFeature:
-        processor = self.info.get_hf_processor()
-        out = {}
-        for key, field in (('images', 'pixel_values'), ('videos', 'pixel_values_videos')):
-            items = hf_data.get(key) or []
-            if items:
-                out[field] = [processor.preprocess_frames(frames_array(item)) for item in items]
-        return BatchFeature(out)
-
-    def _get_mm_fields_config(self, hf_inputs: BatchFeature,
-                              hf_processor_mm_kwargs: Mapping[str, object]) -> Mapping[str, MultiModalFieldConfig]:
-        return {'pixel_values': MultiModalFieldConfig.batched('image'),
-                'pixel_values_videos': MultiModalFieldConfig.batched('video')}
-
-    def _get_prompt_updates(self, mm_items, hf_processor_mm_kwargs, out_mm_kwargs) -> Sequence[PromptReplacement]:
-        config = self.info.get_hf_config()
-        token_id = config.image_token_id
-        tokens = [token_id] * config.tokens_per_frame
-        return [PromptReplacement(modality=modality, target=[token_id], replacement=tokens)
-                for modality in ('image', 'video')]
-
-
-@MULTIMODAL_REGISTRY.register_processor(MiniGPT4VideoMultiModalProcessor, info=MiniGPT4VideoProcessingInfo,
-                                        dummy_inputs=MiniGPT4VideoDummyInputsBuilder)
+@MULTIMODAL_REGISTRY.register_processor(FrameItemsMultiModalProcessor, info=MiniGPT4VideoProcessingInfo,
+                                        dummy_inputs=FrameItemsDummyInputsBuilder)
 class MiniGPT4VideoForConditionalGeneration(nn.Module, SupportsMultiModal, SupportsPP):
     """Weight names are our export's: ``vision_model.*``, ``ln_vision.*``, ``llama_proj.*``, ``language_model.*``."""
 
@@ -119,11 +75,7 @@ class MiniGPT4VideoForConditionalGeneration(nn.Module, SupportsMultiModal, Suppo
         return self.llama_proj(concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)).flatten(0, 1)
 
     def embed_multimodal(self, **kwargs: object):
-        embeddings: list[torch.Tensor] = []
-        for key in kwargs:
-            if key in ('pixel_values', 'pixel_values_videos') and kwargs[key] is not None:
-                embeddings += [self._encode_frames(item) for item in kwargs[key]]
-        return embeddings
+        return embed_frame_items(self._encode_frames, kwargs)
 
     def forward(self, input_ids, positions, intermediate_tensors=None, inputs_embeds=None, **kwargs):
         if intermediate_tensors is not None:
