@@ -135,6 +135,42 @@ def cmd_eval_grounding(args) -> int:
     return 0
 
 
+def cmd_eval_prepare(args) -> int:
+    from ..eval.prepare import manifest_path, prepare
+
+    manifest = prepare(args.benchmark, args.data, args.model_type, args.output, videos=args.videos, subset=args.subset,
+                       tasks=args.tasks, limit=args.limit)
+    print(f'wrote {manifest["rows"]} rows to {manifest["rows_file"]} (protocol {manifest["protocol"]["name"]}) '
+          f'and {manifest_path(manifest["rows_file"])}')
+    if manifest['skipped']:
+        shown = '; '.join(f'{s["id"]}: {s["video"]} ({s["reason"]})' for s in manifest['skipped'][:5])
+        print(f'{len(manifest["skipped"])} of {manifest["items"]} items left out, counted as wrong when scored: '
+              f'{shown}{" …" if len(manifest["skipped"]) > 5 else ""}', file=sys.stderr)
+    print(f'next: {manifest["swift_infer"]}')
+    return 0
+
+
+def cmd_eval_benchmark(args) -> int:
+    from ..eval.report import format_table, score
+
+    judge = None
+    if getattr(args, 'judge_model', None):
+        from ..eval.judge import Judge, JudgeCache
+
+        judge = Judge(args.judge_model, args.judge_url, args.judge_api_key,
+                      cache=JudgeCache(args.judge_cache) if args.judge_cache else None,
+                      temperature=args.judge_temperature, max_retries=args.judge_max_retries,
+                      workers=args.judge_workers)
+    overrides = {'lora_alpha': args.lora_alpha, 'num_frames': args.num_frames, 'template': args.template}
+    report = score(args.benchmark, args.results, manifest=args.manifest, judge=judge,
+                   judge_rule=getattr(args, 'judge_rule', None), overrides=overrides)
+    output = Path(args.output or f'{args.results}.{args.benchmark}.json')
+    output.write_text(json.dumps(report, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
+    print(json.dumps(report) if args.json else format_table(report))
+    print(f'report: {output}', file=sys.stderr)
+    return 0
+
+
 def cmd_convert_minigpt4_video(args) -> int:
     from ..models.minigpt4_video.convert_minigpt4_video import convert_checkpoint
 
@@ -261,6 +297,52 @@ def cmd_plugin_path(args) -> int:
     return 0
 
 
+_BENCHMARK_HELP = {
+    'mvbench': 'MVBench: per-task accuracy and Avg (PLLaVA check_ans, unanswered = wrong)',
+    'videomme': "Video-MME: accuracy per duration and overall (the official extraction and denominator)",
+    'tvqa': 'TVQA (MiniGPT4-Video protocol): accuracy per show and overall',
+    'videoqa': 'zero-shot open-ended QA (MSVD/MSRVTT/TGIF/ActivityNet): GPT-judged accuracy and mean score',
+    'vcgbench': 'VCGBench: GPT-judged correctness, detail, context, temporal, consistency (0-5)',
+    'charades_sta': 'Charades-STA: R@1 at IoU 0.3/0.5/0.7 and mIoU',
+}
+
+
+def _add_benchmark_parsers(eval_sub) -> None:
+    q = eval_sub.add_parser('prepare', help='benchmark files -> swift infer rows with a model type\'s eval prompt')
+    q.add_argument('benchmark', choices=sorted(_BENCHMARK_HELP))
+    q.add_argument('--data', required=True, help="the benchmark's released folder (annotations; see docs/evaluate.md)")
+    q.add_argument('--model-type', '--model_type', dest='model_type', required=True,
+                   help='pllava, cogvlm2_video_ts, minigpt4_video (= minigpt4_video_llama2) or minigpt4_video_mistral')
+    q.add_argument('--videos', help='video folder (default: the layout under --data)')
+    q.add_argument('--subset', help='videoqa: msvd, msrvtt, activitynet or tgif')
+    q.add_argument('--tasks', nargs='+', help='only these tasks (MVBench task names, Video-MME durations, VCG sets)')
+    q.add_argument('--limit', type=int, help='first N items only (smoke runs)')
+    q.add_argument('-o', '--output', required=True, help='rows jsonl (the manifest is written beside it)')
+    q.set_defaults(func=cmd_eval_prepare)
+    for name, text in _BENCHMARK_HELP.items():
+        q = eval_sub.add_parser(name, help=text)
+        q.add_argument('--results', required=True, help='swift infer result jsonl of rows made by eval prepare')
+        q.add_argument('--manifest', help='default: found through the result rows\' dataset path')
+        q.add_argument('-o', '--output', help='report JSON (default: <results>.<benchmark>.json)')
+        q.add_argument('--json', action='store_true', help='print the report as one JSON object')
+        q.add_argument('--lora-alpha', type=float, help='record this LoRA alpha (default: from adapter_config.json)')
+        q.add_argument('--num-frames', type=int, help='record this frame count (default: the protocol\'s)')
+        q.add_argument('--template', help='record this template (default: the protocol\'s)')
+        if name in ('videoqa', 'vcgbench'):
+            q.add_argument('--judge-model', required=True, help='judge model name (the papers: gpt-3.5-turbo-0125)')
+            q.add_argument('--judge-url', help='OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (swift '
+                           'deploy); default: OpenAI')
+            q.add_argument('--judge-api-key', help='default: $OPENAI_API_KEY')
+            q.add_argument('--judge-rule', choices=['pllava', 'minigpt4_video'],
+                           help='official parsing/aggregation rule (default: by the model type)')
+            q.add_argument('--judge-cache', help='SQLite cache of replies (default: $SWIFT_VIDEO_JUDGE_CACHE or '
+                           '~/.cache/swift_video_ext/judge.sqlite)')
+            q.add_argument('--judge-temperature', type=float, help='default: not sent (as the official scripts)')
+            q.add_argument('--judge-max-retries', type=int, default=6)
+            q.add_argument('--judge-workers', type=int, default=4)
+        q.set_defaults(func=cmd_eval_benchmark, benchmark=name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='swift-video', description=__doc__)
     parser.add_argument('--debug', action='store_true', help='show the traceback of an error')
@@ -305,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument('--results', required=True, help='swift infer result jsonl (response + labels)')
     q.add_argument('--json', action='store_true')
     q.set_defaults(func=cmd_eval_grounding)
+
+    _add_benchmark_parsers(eval_sub)
 
     p = sub.add_parser('convert', help='convert released checkpoints into ms-swift-loadable directories')
     convert_sub = p.add_subparsers(dest='source', required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import random
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from swift.template import MaxLengthError, Template
 
 from ..video import SampledVideo, VideoDecodeError
+from ..video.fragment import split_time_fragment
 from ..video.settings import VideoSampling
 from .bad_samples import record_bad_sample, record_over_length
 
@@ -76,10 +78,17 @@ class VideoTemplate(Template):
         return self.default_sampling.with_env()
 
     def sample_video(self, video: Any) -> SampledVideo:
-        """Sample one dataset video; an unusable one raises VideoDecodeError (counted per row by :meth:`encode`)."""
+        """Sample one dataset video; an unusable one raises VideoDecodeError (counted per row by :meth:`encode`).
+
+        A path or URL ending in a Media Fragments window (``clip.mp4#t=12.5,30``) is sampled within that window.
+        """
         seed = random.getrandbits(32) if self.is_training else None
-        return self.video_sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
-                                          pixels=self.decode_pixels)
+        sampling = self.video_sampling
+        if isinstance(video, str) and '#t=' in video:
+            video, start, end = split_time_fragment(video)
+            sampling = dataclasses.replace(sampling, start=start, end=end)
+        return sampling.sample(resolve_video_source(video), training=self.is_training, seed=seed,
+                               pixels=self.decode_pixels)
 
     decode_pixels = True  # False: probe only, zero-filled frames (the token-budget planner)
     truncatable = True  # ms-swift's left/right truncation can cut this template's text (visual tokens are kept)

@@ -9,10 +9,10 @@ A prediction without a span scores IoU 0 and is counted as unparsable.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-from pathlib import Path
+
+from .results import load_results  # noqa: F401  (re-exported: swift-video eval grounding/action)
 
 _TIME = r'(?:\d+:)?\d+:\d+(?:\.\d+)?|\d+(?:\.\d+)?'
 _UNIT = r'\s*(?:s|sec|secs|second|seconds)?'
@@ -72,16 +72,3 @@ def evaluate_grounding(rows: Iterable[dict], thresholds: tuple[float, ...] = THR
         result[f'R@1,IoU={threshold}'] = round(100.0 * hits / count, 2) if count else 0.0
     result['mIoU'] = round(100.0 * sum(ious) / count, 2) if count else 0.0
     return result
-
-
-def load_results(path: str | Path) -> list[dict]:
-    """Rows of a ``swift infer`` result jsonl; a malformed line is an error naming its number."""
-    rows = []
-    for number, line in enumerate(Path(path).read_text(encoding='utf-8').splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as error:
-            raise ValueError(f'{path}:{number}: not a JSON line ({error})') from None
-    return rows

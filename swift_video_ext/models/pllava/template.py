@@ -14,6 +14,9 @@ in its own user turn before the question::
     <s>{system} USER: <image>\\n USER: {q1} ASSISTANT:{a1}</s>USER: {q2} ASSISTANT:
     <s>{system}<|im_end|>\\n<|im_start|>user\\n<image>\\n<|im_end|>\\n<|im_start|>user\\n{q1}<|im_end|>\\n<|im_start|>assistant\\n
 
+``pllava_eval_interleaved`` is the official VideoQA layout (``eval_videoqabench``, ``MM_INTERLEAF``): no default
+system, each medium stays where its tag is in the question (``USER: <image>\\n {q} ASSISTANT:``).
+
 ``<s>`` is the tokenizer's BOS when its tokenizer adds one (as the official code tokenizes). Each ``<image>``
 expands to ``prod(pooling_shape)`` image tokens (2304 for the released models). Videos are sampled with
 ``segment_middle_fixed`` at inference and ``segment_random_fixed`` in training (NUM_FRAMES frames, default the
@@ -40,6 +43,7 @@ from .processing_pllava import VIDEO_SAMPLING
 IMAGE_SENTINEL, VIDEO_SENTINEL = -200, -201
 TEMPLATE_VICUNA, TEMPLATE_CHATML = 'pllava', 'pllava_chatml'
 TEMPLATE_VICUNA_EVAL, TEMPLATE_CHATML_EVAL = 'pllava_eval', 'pllava_chatml_eval'
+TEMPLATE_VICUNA_EVAL_INTERLEAVED = 'pllava_eval_interleaved'
 # The official evaluation system prompt (eval_utils.py conv_eval_vcg; no space before "Follow", as there).
 VCG_SYSTEM = ('You are Video-ChatGPT, a large vision-language assistant. You are able to understand the video '
               'content that the user provides, and assist the user with a variety of tasks using natural language.'
@@ -139,4 +143,8 @@ def template_metas() -> list[TemplateMeta]:
                                prompt=['<|im_start|>user\n{{QUERY}}<|im_end|>\n<|im_start|>assistant\n'],
                                chat_sep=['<|im_end|>\n'], suffix=['<|im_end|>\n'], stop_words=['<|im_end|>'],
                                default_system=VCG_SYSTEM, auto_add_bos=True, template_cls=PllavaChatmlEvalTemplate)
-    return [vicuna, chatml, vicuna_eval, chatml_eval]
+    vicuna_eval_interleaved = TemplateMeta(TEMPLATE_VICUNA_EVAL_INTERLEAVED, prefix=[], system_prefix=['{{SYSTEM}} '],
+                                           prompt=['USER: {{QUERY}} ASSISTANT:'], chat_sep=[['eos_token_id']],
+                                           suffix=[['eos_token_id']], default_system=None, auto_add_bos=True,
+                                           template_cls=PllavaTemplate)
+    return [vicuna, chatml, vicuna_eval, chatml_eval, vicuna_eval_interleaved]
