@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -193,3 +195,62 @@ def write_json(path: str, data: Any) -> None:
 def header(repo: str, mirror: str, file: str, function: str, how_run: str) -> dict[str, Any]:
     """The keys every known-answer file starts with."""
     return {'official_repo': repo, 'commit': git_head(mirror), 'file': file, 'function': function, 'how_run': how_run}
+
+
+def pllava_eval_utils_stub(mirror: str) -> None:
+    """``tasks.eval.eval_utils`` (imports torch, decord, cv2, moviepy) as a stub holding only ``dump_json`` and
+    ``load_json``, executed verbatim from the official file, and ``EvalDataset`` = a plain class."""
+    helpers = official_defs(mirror, 'tasks/eval/eval_utils.py', ['dump_json', 'load_json'], {'os': os, 'json': json})
+    stub_module('tasks.eval.eval_utils', EvalDataset=type('EvalDataset', (), {}), **helpers)
+
+
+class ScriptedReplies:
+    """Judge replies by item: the first ``key`` found in the user message picks a list of replies, consumed one per
+    request (the last one repeats). A reply that is an exception class is raised instead of returned."""
+
+    def __init__(self, table: dict[str, list], marker: Callable[[list[dict]], str] | None = None, max_asks: int = 50):
+        self.table = table
+        self.asks: dict[str, int] = {}
+        self.marker = marker
+        self.max_asks = max_asks
+
+    def key_of(self, messages: list[dict]) -> str:
+        text = self.marker(messages) if self.marker else messages[-1]['content']
+        for key in self.table:
+            if key in text:
+                return key
+        raise KeyError(f'no scripted reply for: {text[:200]!r}')
+
+    def __call__(self, model: str, messages: list[dict]) -> str:
+        key = self.key_of(messages)
+        n = self.asks.get(key, 0)
+        self.asks[key] = n + 1
+        if n >= self.max_asks:
+            raise StopRetrying(f'{key!r} asked {n} times')
+        replies = self.table[key]
+        reply = replies[min(n, len(replies) - 1)]
+        if isinstance(reply, type) and issubclass(reply, BaseException):
+            raise reply(f'scripted failure for {key!r}')
+        return reply
+
+
+def run_script_main(module: types.ModuleType, argv: list[str]) -> dict[str, Any]:
+    """Call an official script's ``main()`` with ``sys.argv`` = argv; returns its stdout lines and any exception."""
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    old_argv = sys.argv
+    sys.argv = ['script', *argv]
+    outcome: dict[str, Any] = {}
+    try:
+        with contextlib.redirect_stdout(buf):
+            module.main()
+    except BaseException as exc:  # noqa: BLE001 - the exception is the recorded outcome
+        outcome['raises'] = type(exc).__name__
+        outcome['message'] = str(exc)
+    finally:
+        sys.argv = old_argv
+    # object addresses in printed exceptions ('<ast.Name object at 0x7f..>') would make reruns differ
+    outcome['stdout'] = [re.sub(r' at 0x[0-9a-f]+', ' at 0x...', line) for line in buf.getvalue().splitlines()]
+    return outcome

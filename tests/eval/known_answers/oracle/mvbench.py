@@ -17,7 +17,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _loader import header, load_official, official_defs, stub_heavy_imports, stub_module, write_json  # noqa: E402
+from _loader import header, load_official, pllava_eval_utils_stub, stub_heavy_imports, write_json  # noqa: E402
 
 PLLAVA_FILE = 'tasks/eval/mvbench/__init__.py'
 LMMS_FILE = 'lmms_eval/tasks/mvbench/utils.py'
@@ -124,8 +124,7 @@ RESULT_ROWS = [
 
 def load_pllava(mirror: str):
     """PLLaVA's mvbench package with ``tasks.eval.eval_utils`` reduced to its two json helpers (run verbatim)."""
-    helpers = official_defs(mirror, 'tasks/eval/eval_utils.py', ['dump_json', 'load_json'], {'os': os, 'json': json})
-    stub_module('tasks.eval.eval_utils', EvalDataset=type('EvalDataset', (), {}), **helpers)
+    pllava_eval_utils_stub(mirror)
     return load_official(mirror, PLLAVA_FILE, 'tasks.eval.mvbench')
 
 
