@@ -10,10 +10,11 @@ Two rule sets, chosen by the protocol's model type (``--judge-rule`` overrides):
   dimension ``score = sum / total`` (the paper's numbers) and ``acc = share of score > 3``. The consistency prompt
   gets the questions as PLLaVA's loop leaves them: Question 1 = Q2, Question 2 = Q1 (its swap), predictions in order.
 ``minigpt4_video`` (MiniGPT4-Video ``GPT_evaluation/evaluate_zeroshot.py``, ``evaluate_benchmark_*.py``):
-- a reply that cannot be parsed is asked again (the official loop retries until every item has one; here up to
-  ``retries`` times, then counted as unjudged with score 0);
-- VideoQA: ``score = int(score)`` summed over all items / items; ``accuracy = yes / (yes + no)`` where yes/no are
-  substrings of ``pred``;
+- a reply ``ast.literal_eval`` cannot read is asked again (the official loop retries until every item has one; here
+  up to ``retries`` times, then counted like a reply without a score); a readable reply is kept as it is;
+- VideoQA: ``score = int(reply['score'])`` summed over all items / items (a reply without one is "Score not found":
+  counted, adds nothing, and gives no yes/no); ``accuracy = yes / (yes + no)`` (printed as a fraction officially,
+  as percent here) where yes/no are substrings of ``pred``;
 - VCGBench: ``int(score)`` per item, mean per dimension; consistency asks with Q1 in both question slots, as the
   official script does (``question2 = sample['Q1']``).
 """
@@ -31,82 +32,107 @@ VCG_DIMENSIONS = {'generic': ('correctness', 'detailed_orientation', 'context'),
                   'consistency': ('consistency',)}
 
 
+_NOT_PARSED = object()  # ast.literal_eval failed: the MiniGPT4-Video loop asks again
+
+
 def _literal(reply: str):
     try:
-        value = ast.literal_eval(reply)
+        return ast.literal_eval(reply)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
+        return _NOT_PARSED
 
 
 def parse_pllava_qa(reply: str) -> tuple[bool, float] | None:
+    """PLLaVA ``check_ans_qa``: a dict with ``pred`` exactly 'yes'/'no' and a numeric ``score``, else None (no, 0)."""
     value = _literal(reply)
-    if value is None or value.get('pred') not in ('yes', 'no') or not isinstance(value.get('score'), (int, float)):
+    if not isinstance(value, dict) or value.get('pred') not in ('yes', 'no') or \
+            not isinstance(value.get('score'), (int, float)):
         return None
     return value['pred'] == 'yes', value['score']
 
 
-def parse_score(reply: str) -> float | None:
+def parse_pllava_score(reply: str) -> float | None:
+    """PLLaVA vcgbench ``check_ans``: ``response_dict['score']`` compared with 3; anything else None (score 0)."""
     value = _literal(reply)
-    score = None if value is None else value.get('score')
-    return score if isinstance(score, (int, float)) and not isinstance(score, bool) else None
+    score = value.get('score') if isinstance(value, dict) else None
+    return score if isinstance(score, (int, float)) else None
 
 
-def parse_minigpt4_qa(reply: str) -> tuple[str | None, int] | None:
-    """(``'yes'``/``'no'``/None, ``int(score)``) as ``evaluate_zeroshot.py`` reads them; None if unparsable."""
-    value = _literal(reply)
-    if value is None or 'score' not in value:
-        return None
+def parse_minigpt4(reply: str):
+    """MiniGPT4-Video ``annotate``: the literal value, or ``_NOT_PARSED`` (asked again)."""
+    return _literal(reply)
+
+
+def minigpt4_int_score(value) -> int | None:
+    """``int(result[0]['score'])``; None where the official aggregation prints "Score not found"."""
     try:
-        score = int(value['score'])
-    except (TypeError, ValueError):
+        return int(value['score'])
+    except Exception:  # noqa: BLE001 - the official bare except
         return None
-    pred = str(value.get('pred', '')).lower()
-    return ('yes' if 'yes' in pred else 'no' if 'no' in pred else None), score
 
 
-def _ask_parsed(judge: Judge, system: str, user: str, parse, retries: int):
+def minigpt4_yes_no(value) -> str | None:
+    """'yes' / 'no' as substrings of ``pred`` (yes first), else None."""
+    try:
+        pred = value['pred'].lower()
+    except Exception:  # noqa: BLE001 - the official bare except
+        return None
+    return 'yes' if 'yes' in pred else 'no' if 'no' in pred else None
+
+
+def _ask_minigpt4(judge: Judge, system: str, user: str, retries: int):
+    """The literal reply, asked again (up to ``retries`` times) while it does not parse; ``_NOT_PARSED`` after."""
     for attempt in range(retries + 1):
-        parsed = parse(judge.ask(system, user, attempt))
-        if parsed is not None:
-            return parsed, attempt
-    return None, retries
+        value = parse_minigpt4(judge.ask(system, user, attempt))
+        if value is not _NOT_PARSED:
+            return value
+    return _NOT_PARSED
 
 
 def score_videoqa(items: list[ScoredItem], protocol: Protocol, judge: Judge, rule: str, retries: int = 2) -> dict:
     """Accuracy (percent) and mean score per subset and overall; counts of unanswered and unparsable items."""
     def judge_one(item: ScoredItem):
         if item.status != 'answered':  # no answer (missing video, encode failure): wrong, score 0, judge not asked
-            return (False, 0) if rule == 'pllava' else ('no', 0)
+            return (False, 0) if rule == 'pllava' else {'pred': 'no', 'score': 0}
         pred = protocol.prediction(item.response) or ''
-        if rule == 'pllava':
-            prompt = official_prompt('pllava', item.task)
-            user = prompt.user.format(question=item.entry.get('question', ''), answer=item.answer, pred=pred)
-            return _ask_parsed(judge, prompt.system, user, parse_pllava_qa, 0)[0]
-        prompt = official_prompt('minigpt4_video', 'zeroshot')
+        prompt = official_prompt(rule, item.task if rule == 'pllava' else 'zeroshot')
         user = prompt.user.format(question=item.entry.get('question', ''), answer=item.answer, pred=pred)
-        return _ask_parsed(judge, prompt.system, user, parse_minigpt4_qa, retries)[0]
+        if rule == 'pllava':
+            return parse_pllava_qa(judge.ask(prompt.system, user))
+        return _ask_minigpt4(judge, prompt.system, user, retries)
 
     verdicts = judge.map(judge_one, items)
     groups: dict[str, list] = defaultdict(list)
     for item, verdict in zip(items, verdicts, strict=True):
         groups[item.task].append(verdict)
-        groups['Overall'].append(verdict)
     table = {}
+    aggregate = _aggregate_pllava_qa if rule == 'pllava' else _aggregate_minigpt4_qa
     for group, values in groups.items():
-        judged = [v for v in values if v is not None]
-        if rule == 'pllava':
-            yes = sum(1 for flag, _ in judged if flag)
-            table[group] = {'acc': 100.0 * yes / len(values), 'score': sum(s for _, s in judged) / len(values)}
-        else:
-            yes = sum(1 for pred, _ in judged if pred == 'yes')
-            no = sum(1 for pred, _ in judged if pred == 'no')
-            table[group] = {'acc': 100.0 * yes / (yes + no) if yes + no else 0.0,
-                            'score': sum(s for _, s in judged) / len(values)}
-    unparsable = sum(v is None for v in verdicts)
-    return {'table': table, 'judge_unparsable': unparsable, 'total': len(items),
-            'judge_prompt': official_prompt(rule, items[0].task if rule == 'pllava' and items else 'zeroshot').source
-            if items else None}
+        table[group] = aggregate(values)
+    table['Overall'] = aggregate([v for values in groups.values() for v in values])
+    unparsable = sum(v is None or v is _NOT_PARSED for v in verdicts)
+    return {'table': table, 'judge_unparsable': unparsable, 'total': len(items)}
+
+
+def _aggregate_pllava_qa(verdicts: list) -> dict:
+    """``acc = correct / total * 100``, ``score = sum / total``; an unparsable reply is (no, 0)."""
+    judged = [v if v is not None else (False, 0) for v in verdicts]
+    return {'acc': 100.0 * sum(flag for flag, _ in judged) / len(judged),
+            'score': sum(score for _, score in judged) / len(judged)}
+
+
+def _aggregate_minigpt4_qa(values: list) -> dict:
+    """``evaluate_zeroshot.py``: mean of ``int(score)`` over all items; ``yes / (yes + no)`` (as percent)."""
+    score_sum = yes = no = 0
+    for value in values:
+        score = minigpt4_int_score(value) if value is not _NOT_PARSED else None
+        if score is None:  # "Score not found": counted, no yes/no either
+            continue
+        score_sum += score
+        verdict = minigpt4_yes_no(value)
+        yes, no = yes + (verdict == 'yes'), no + (verdict == 'no')
+    return {'acc': 100.0 * yes / (yes + no) if yes + no else 0.0, 'score': score_sum / len(values),
+            'yes': yes, 'no': no}
 
 
 def _vcg_fields(rule: str, dimension: str, item: ScoredItem, pair: ScoredItem | None, protocol: Protocol) -> dict:
@@ -144,10 +170,11 @@ def score_vcgbench(items: list[ScoredItem], protocol: Protocol, judge: Judge, ru
         prompt = official_prompt(rule, dimension)
         user = prompt.user.format(**_vcg_fields(rule, dimension, item, pair, protocol))
         if rule == 'pllava':
-            score = _ask_parsed(judge, prompt.system, user, parse_score, 0)[0]
-            return (0, True) if score is None else (score, False)
-        score = _ask_parsed(judge, prompt.system, user, parse_score, retries)[0]
-        return (0, True) if score is None else (int(score), False)
+            score = parse_pllava_score(judge.ask(prompt.system, user))
+        else:
+            value = _ask_minigpt4(judge, prompt.system, user, retries)
+            score = minigpt4_int_score(value) if value is not _NOT_PARSED else None
+        return (0, True) if score is None else (score, False)
 
     verdicts = judge.map(judge_one, tasks)
     per_dimension: dict[str, list[float]] = defaultdict(list)
@@ -158,6 +185,10 @@ def score_vcgbench(items: list[ScoredItem], protocol: Protocol, judge: Judge, ru
     table = {d: {'score': sum(s) / len(s), 'acc': 100.0 * sum(x > 3 for x in s) / len(s)}
              for d, s in per_dimension.items()}
     scores = [x for s in per_dimension.values() for x in s]
-    table['Avg'] = {'score': sum(table[d]['score'] for d in per_dimension) / len(per_dimension) if per_dimension
-                    else 0.0, 'acc': 100.0 * sum(x > 3 for x in scores) / len(scores) if scores else 0.0}
+    # PLLaVA's Avg_Score: over every (dimension, item) judgement, so each generic item weighs three times; its
+    # Avg_Acc reuses a loop variable (off by the last item's flag, order-dependent): the intended value is given.
+    table['Avg'] = {'score': sum(scores) / len(scores) if scores else 0.0,
+                    'acc': 100.0 * sum(x > 3 for x in scores) / len(scores) if scores else 0.0}
+    table['mean_of_dimensions'] = {'score': sum(table[d]['score'] for d in per_dimension) / len(per_dimension)
+                                   if per_dimension else 0.0}
     return {'table': table, 'judge_unparsable': unparsable, 'judged_tasks': len(tasks)}

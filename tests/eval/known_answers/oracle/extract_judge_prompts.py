@@ -8,10 +8,18 @@ Usage: python extract_judge_prompts.py <PLLaVA mirror> <MiniGPT4-video mirror> <
   the messages; field values are sentinels, turned back into str.format placeholders (literal braces doubled).
 Nothing of the official code is copied: the files are executed from the mirror.
 """
-import ast, json, subprocess, sys, types
+import json
+import subprocess
+import sys
+import types
+
 
 def stub(name, **attrs):
-    m = types.ModuleType(name); m.__dict__.update(attrs); sys.modules[name] = m; return m
+    module = types.ModuleType(name)
+    module.__dict__.update(attrs)
+    sys.modules[name] = module
+    return module
+
 
 class _Any:
     def __init__(self, *a, **k): pass
@@ -19,12 +27,15 @@ class _Any:
     def __call__(self, *a, **k): return _Any()
 
 def show(repo, path):
-    return subprocess.run(['git', '-C', repo, 'show', f'HEAD:{path}'], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(['git', '-C', repo, 'show', f'HEAD:{path}'], capture_output=True, text=True,
+                          check=True).stdout
 
 def run_module(repo, path, name):
     for mod in ['torch', 'PIL', 'PIL.Image', 'decord', 'openai', 'tqdm', 'numpy', 'cv2', 'imageio']:
         stub(mod, OpenAI=_Any, VideoReader=_Any, cpu=_Any, Image=_Any, tqdm=_Any)
-    stub('tasks'); stub('tasks.eval'); stub('tasks.eval.eval_utils', dump_json=_Any, load_json=_Any, EvalDataset=object)
+    stub('tasks')
+    stub('tasks.eval')
+    stub('tasks.eval.eval_utils', dump_json=_Any, load_json=_Any, EvalDataset=object)
     ns = {'__name__': name}
     exec(compile(show(repo, path), path, 'exec'), ns)
     return ns
@@ -63,7 +74,8 @@ def capture(path, qa_set):
     return {'file': path, 'function': 'annotate', 'model': captured['model'],
             'system': template(msgs[0]['content']), 'user': template(msgs[1]['content'])}
 single = {'q': SENT['question'], 'a': SENT['answer'], 'pred': SENT['pred']}
-pair = {'q1': SENT['question1'], 'q2': SENT['question2'], 'a': SENT['answer'], 'pred1': SENT['pred1'], 'pred2': SENT['pred2']}
+pair = {'q1': SENT['question1'], 'q2': SENT['question2'], 'a': SENT['answer'], 'pred1': SENT['pred1'],
+        'pred2': SENT['pred2']}
 mg = {'zeroshot': capture('GPT_evaluation/evaluate_zeroshot.py', single)}
 for n, name in [(1, 'correctness'), (2, 'detailed_orientation'), (3, 'context'), (4, 'temporal'), (5, 'consistency')]:
     mg[name] = capture(f'GPT_evaluation/evaluate_benchmark_{n}_{name}.py', pair if n == 5 else single)
