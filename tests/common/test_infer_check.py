@@ -1,13 +1,15 @@
 """`swift infer` on a dataset with one unusable video finishes: other rows answered, the bad row named and marked."""
 
+from types import SimpleNamespace
+
 import pytest
+import torch
 
 from swift_video_ext.video.synthetic import write_counter_clip
 from tests.helpers import infer_results, run, write_jsonl
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_swift_infer_finishes_past_a_bad_video(tiny_pllava, tmp_path):
     clip = write_counter_clip(tmp_path / 'clip.mp4', num_frames=20, fps=10)
     empty = tmp_path / 'empty.mp4'
@@ -27,3 +29,40 @@ def test_swift_infer_finishes_past_a_bad_video(tiny_pllava, tmp_path):
     log = result.stdout + result.stderr
     assert f'row 2 cannot be encoded and has no response: {empty}: file is empty' in log
     assert f'skipped a sample: {empty}' in log
+
+
+def test_batch_infer_marks_the_failed_row_not_its_neighbour(tiny_pllava, tmp_path, capsys):
+    """The patched ``SwiftInfer._batch_infer`` on a real in-process engine (tiny PLLaVA, two rows per batch), over two
+    ``--write_batch_size`` shards: each failed row, wherever it sits in its batch, gets ``response: null`` and its
+    own error; its neighbours keep their answers; the warning counts rows across shards."""
+    from swift.infer_engine import RequestConfig, TransformersEngine
+    from swift.model import get_model_processor
+    from swift.pipelines.infer.infer import SwiftInfer
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    model, processor = get_model_processor(str(tiny_pllava), model_type='pllava', torch_dtype=torch.float32)
+    infer = object.__new__(SwiftInfer)  # the pipeline without its argument parsing and model loading
+    infer.args = SimpleNamespace(infer_backend='transformers', rank=-1, global_world_size=1, task_type='causal_lm',
+                                 model_type='pllava')
+    infer.infer_engine = TransformersEngine(model, template=get_template(processor), max_batch_size=2)
+    infer.infer_kwargs = {}
+    clips = [write_counter_clip(tmp_path / f'clip{i}.mp4', num_frames=8, fps=8, width=64, height=48)
+             for i in range(4)]
+    empty = tmp_path / 'empty.mp4'
+    empty.touch()
+    videos = [clips[0], empty, clips[1], clips[2], empty, clips[3]]  # shards of three; batches of two in each
+    rows = [{'messages': [{'role': 'user', 'content': '<video>What happens?'}, {'role': 'assistant', 'content': 'A'}],
+             'videos': [str(video)]} for video in videos]
+    config = RequestConfig(max_tokens=2, temperature=0)
+    results = SwiftInfer._batch_infer(infer, rows[:3], config) + SwiftInfer._batch_infer(infer, rows[3:], config)
+    assert [r['videos'][0] for r in results] == [str(v) for v in videos]
+    for position, result in enumerate(results):
+        if position in (1, 4):
+            assert (result['response'], result.get('error')) == (None, f'{empty}: file is empty (0 bytes)'), position
+        else:
+            assert isinstance(result['response'], str) and 'error' not in result, position
+    log = capsys.readouterr().err
+    assert f'row 2 cannot be encoded and has no response: {empty}: file is empty' in log
+    assert f'row 5 cannot be encoded and has no response: {empty}: file is empty' in log

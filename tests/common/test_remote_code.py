@@ -102,3 +102,54 @@ def test_swift_infer_on_a_released_pllava_folder_runs_no_repository_code(tmp_pat
          '--max_new_tokens', '2', '--temperature', '0', '--torch_dtype', 'float32',
          '--result_path', str(tmp_path / 'out.jsonl')], env=command_env(), timeout=600)
     assert not (model_dir / MARKER).exists()
+
+
+OFFICIAL_COGVLM_CONFIG = (Path(__file__).parents[1] / 'models' / 'cogvlm2_video' / 'known_answers' / 'official_generate'
+                          / 'config.json')  # written by the official CogVLM2-Video code
+
+
+def official_cogvlm_folder(model_dir: Path, architecture: str) -> Path:
+    """A folder laid out as the released CogVLM2-Video repos are: config.json without ``model_type``, an ``auto_map``
+    to ``configuration_cogvlm.py`` / ``modeling_cogvlm.py`` (here: files that leave a marker and raise), no
+    args.json."""
+    model_dir.mkdir(parents=True)
+    config = json.loads(OFFICIAL_COGVLM_CONFIG.read_text())
+    config.update(architectures=[architecture],
+                  auto_map={'AutoConfig': 'configuration_cogvlm.CogVLMConfig',
+                            'AutoModelForCausalLM': 'modeling_cogvlm.CogVLMVideoForCausalLM'})
+    (model_dir / 'config.json').write_text(json.dumps(config))
+    bomb = f"open({str(model_dir / MARKER)!r}, 'w').write('executed')\nraise RuntimeError('remote code ran')\n"
+    for module in ('configuration_cogvlm', 'modeling_cogvlm'):
+        (model_dir / f'{module}.py').write_text(bomb)
+    return model_dir
+
+
+@pytest.mark.parametrize('architecture', ['CogVLMVideoForCausalLM', 'CogVLM2VideoForCausalLM'])
+def test_probe_without_a_model_type_never_imports_the_folders_code(tmp_path, architecture):
+    """No ``--model_type`` and no args.json: the folder's architecture alone keeps ms-swift's model probe (which
+    trusts remote code) from importing its configuration_*.py."""
+    from swift.model import model_meta
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    model_dir = official_cogvlm_folder(tmp_path / 'checkpoint', architecture)
+    assert not (model_dir / 'args.json').exists()
+    info = model_meta._get_model_info(str(model_dir), None, quantization_config=None)
+    assert not (model_dir / MARKER).exists()
+    assert info.max_model_len == 256  # the probe still read config.json (as a plain dict)
+
+
+def test_guard_by_architecture_alone(tmp_path):
+    """Each of the two architecture checks on its own: the probe's ``is_guarded`` (no model type given, no args.json)
+    and the ``AutoConfig`` stand-in ms-swift's probe module sees, even when called outside the probe."""
+    from swift.model import model_meta
+
+    import swift_video_ext.plugin  # noqa: F401
+    from swift_video_ext.common.remote_code import is_guarded
+
+    official = official_cogvlm_folder(tmp_path / 'official', 'CogVLMVideoForCausalLM')
+    other = official_cogvlm_folder(tmp_path / 'other', 'SomeoneElsesForCausalLM')
+    assert is_guarded(official, None) and not is_guarded(other, None)
+    with pytest.raises(Exception) as error:  # nothing trusted: transformers cannot build a config without model_type
+        model_meta.AutoConfig.from_pretrained(str(official), trust_remote_code=True)
+    assert not (official / MARKER).exists() and 'remote code ran' not in str(error.value)

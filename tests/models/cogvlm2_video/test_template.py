@@ -144,6 +144,32 @@ def test_two_videos_is_a_clear_error(tiny_cogvlm, clip):
                                       {'role': 'assistant', 'content': 'A'}], 'videos': [str(clip), str(clip)]})
 
 
+@pytest.mark.parametrize('strategy', ['left', 'right'])
+@pytest.mark.parametrize('mode', ['train', 'transformers'])
+def test_over_long_row_is_refused_under_left_and_right_truncation(tiny_cogvlm, clip, strategy, mode):
+    """ms-swift's left/right truncation would cut input_ids and labels but not the token types and positions built
+    here, which still hold every frame's vision slots (a corrupt row). The row is refused with a MaxLengthError that
+    names its length, frames and max_length; in training it is counted as skipped, by its video."""
+    from swift.template import MaxLengthError
+
+    from swift_video_ext.common import bad_samples
+
+    template = make_template(tiny_cogvlm, mode=mode)
+    row = {'messages': [{'role': 'user', 'content': '<video>What happens in this clip, from start to end?'},
+                        {'role': 'assistant', 'content': 'Colours change.'}], 'videos': [str(clip)]}
+    full = template.encode(row)
+    length = len(full['input_ids'])
+    assert len(full['token_type_ids']) == len(full['position_ids']) == length and sum(full['token_type_ids']) == 36
+    template.max_length, template.truncation_strategy = length - 4, strategy
+    bad_samples.reset()
+    try:
+        with pytest.raises(MaxLengthError, match=rf'{length} tokens \(6 frames\) exceed max_length {length - 4}'):
+            template.encode(row)
+        assert bad_samples.over_length_rows() == ({str(clip): 1} if mode == 'train' else {})
+    finally:
+        bad_samples.reset()
+
+
 def cogvlm_positions_of(token_types: list[int]) -> list[int]:
     from swift_video_ext.models.cogvlm2_video import build_position_ids
 

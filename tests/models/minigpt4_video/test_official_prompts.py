@@ -80,6 +80,19 @@ def test_official_subtitle_rules_spelled_out():
         assert train[8] == 'ran ' and evaluation[8] == 'the cat ran '
 
 
+def test_a_cue_that_ends_on_a_frame_time_is_shown_at_that_frame():
+    """Cues lying between two decoded frames (10 fps) whose end is the later frame's time: every mode shows each at
+    that frame (start <= t <= end, the end included), on the official values and ours; the last cue starts on one."""
+    case = CASES['end_on_frame']
+    cues, indices = parse_cues(case['vtt']), real_indices(case['inference']['indices'])
+    assert [(c.start, c.end) for c in cues[:5]] == [(0.25, 0.3), (1.05, 1.1), (2.35, 2.4), (3.75, 3.8), (4.05, 4.1)]
+    assert indices == [0, 10, 20, 30, 40, 50]
+    want = ['', 'alpha ', 'bravo ', 'charlie ', 'delta ', 'echo foxtrot ']
+    for mode in MODES:
+        assert [c or '' for c in case[mode]['captions'][:6]] == want, mode
+        assert frame_captions(cues, indices, case['fps'], 400, mode) == want, mode
+
+
 @pytest.fixture(scope='module')
 def tiny_minigpt(tmp_path_factory):
     from swift_video_ext.models.minigpt4_video.tiny import build_tiny
@@ -112,7 +125,7 @@ def official_ids(tokenizer, prompt, answer=None, bos=True):
     return ids, prompt_length
 
 
-@pytest.mark.parametrize('name', ['rules', 'short_clip', 'budget_llama2_40s'])
+@pytest.mark.parametrize('name', ['rules', 'short_clip', 'budget_llama2_40s', 'end_on_frame'])
 @pytest.mark.parametrize('mode', MODES)
 def test_templates_reproduce_the_official_prompts(tiny_minigpt, tmp_path, monkeypatch, name, mode):
     case = CASES[name]

@@ -152,3 +152,35 @@ def test_bfloat16_forward_on_cpu():
     input_ids = torch.tensor([[1] + [IMAGE_TOKEN] * 16 + [2]])
     logits = model(input_ids=input_ids, pixel_values=torch.randn(1, 3, 56, 56, dtype=torch.bfloat16)).logits
     assert logits.dtype == torch.bfloat16 and torch.isfinite(logits.float()).all()
+
+
+def tokens_from_grid(grid: torch.Tensor) -> torch.Tensor:
+    """(D, T, H, W) → (T·H·W, D), written out: token ``(t·H + i)·W + j`` is cell (t, i, j) (frame-major, row-major,
+    the official projector's ``num_frames (h w)`` order)."""
+    _, t, h, w = grid.shape
+    return torch.stack([grid[:, a, i, j] for a in range(t) for i in range(h) for j in range(w)])
+
+
+@pytest.mark.parametrize('frames,frame_shape', [
+    (8, (15, 15)),  # every size divides (4, 3, 5), and (4, 5, 3) too: the reshape-mean path
+    (6, (16, 16)),  # nothing divides: F.adaptive_avg_pool3d
+    (8, (6, 10)),  # a non-square frame grid that divides
+    (7, (7, 11)),  # a non-square frame grid that does not
+])
+def test_non_square_pooling_shape_pools_height_and_width_in_place(frames, frame_shape):
+    """``pooling_shape`` (T', h', w') = (4, 3, 5): 3 rows by 5 columns, as the official ``nn.AdaptiveAvgPool3d`` on
+    (D, T, h, w) gives (magic-research/PLLaVA models/pllava/modeling_pllava.py, PllavaMultiModalProjector)."""
+    pooling_shape = (4, 3, 5)
+    torch.manual_seed(0)
+    config = PllavaConfig(vision_config=dict(VISION), text_config=dict(TEXT), image_token_index=IMAGE_TOKEN,
+                          num_frames=frames, pooling_shape=list(pooling_shape), frame_shape=list(frame_shape))
+    model = PllavaForConditionalGeneration(config).eval()
+    h, w = frame_shape
+    grid = torch.randn(8, frames, h, w)  # (D, T, h, w)
+    features = torch.stack([torch.stack([grid[:, t, i, j] for i in range(h) for j in range(w)])
+                            for t in range(frames)])  # (T, h·w, D), patch i·w + j
+    want = tokens_from_grid(F.adaptive_avg_pool3d(grid[None], pooling_shape)[0])
+    with torch.no_grad():
+        got = model.model.pool_video(features)
+    assert got.shape == (4 * 3 * 5, 8)
+    torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-6)

@@ -32,6 +32,11 @@ CASES = {
     'ntsc': dict(n=90, fps=30000 / 1001, N=9, words=400, cues=[(0.4, 0.55, 'early'), (0.68, 0.69, 'edge')]),
     'budget_llama2_40s': dict(n=1000, fps=25.0, N=45, words=400, cues=BUDGET_CUES),
     'short_clip': dict(n=7, fps=10.0, N=45, words=400, cues=[(0.2, 0.4, 'tiny')]),
+    # cues between two decoded frames whose end is the later frame's time (0.3 s = frame 3, ...); the last starts
+    # on a frame time
+    'end_on_frame': dict(n=60, fps=10.0, N=6, words=400, cues=[
+        (0.25, 0.3, 'alpha'), (1.05, 1.1, 'bravo'), (2.35, 2.4, 'charlie'), (3.75, 3.8, 'delta'),
+        (4.05, 4.1, 'echo'), (4.6, 4.65, 'foxtrot')]),
 }
 QUESTION = 'What happens?'
 
