@@ -123,3 +123,16 @@ PREPARE_OPTIONS = {'mvbench': {'tasks': MVBENCH_TASKS}, 'videoqa': {'subset': 'm
 
 def write_all(root: Path) -> dict[str, Path]:
     return {name: writer(root / name) for name, writer in WRITERS.items()}
+
+
+def fake_results(rows_file: Path, answers: dict[str, str], path: Path) -> Path:
+    """A swift infer result file: each row's messages + the response given for its reference answer."""
+    out = []
+    for line in rows_file.read_text().splitlines():
+        row = json.loads(line)
+        reference = row['messages'][-1]['content']
+        response = answers.get(reference)
+        out.append({'response': response, 'labels': reference, 'messages': row['messages'][:-1],
+                    'videos': row['videos'], 'dataset': str(rows_file)})
+    path.write_text(''.join(json.dumps(r) + '\n' for r in out))
+    return path

@@ -17,20 +17,7 @@ from swift_video_ext.eval.judge import Judge, JudgeCache, official_prompt
 from swift_video_ext.eval.prepare import prepare
 from swift_video_ext.eval.report import score
 from tests.eval.judge_server import judge_server
-from tests.eval.mini_benchmarks import write_vcgbench, write_videoqa
-
-
-def fake_results(rows_file: Path, answers: dict[str, str], path: Path) -> Path:
-    """A swift infer result file: each row's messages + the response given for its reference answer."""
-    out = []
-    for line in rows_file.read_text().splitlines():
-        row = json.loads(line)
-        reference = row['messages'][-1]['content']
-        response = answers.get(reference)
-        out.append({'response': response, 'labels': reference, 'messages': row['messages'][:-1],
-                    'videos': row['videos'], 'dataset': str(rows_file)})
-    path.write_text(''.join(json.dumps(r) + '\n' for r in out))
-    return path
+from tests.eval.mini_benchmarks import fake_results, write_vcgbench, write_videoqa
 
 
 @pytest.fixture(scope='module')
