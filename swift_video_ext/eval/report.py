@@ -79,12 +79,25 @@ def score(benchmark: str, results: str | os.PathLike, *, manifest: str | os.Path
 
         rule = judge_rule or ('minigpt4_video' if data['model_type'].startswith('minigpt4_video') else 'pllava')
         report['scores'] = getattr(open_ended, f'score_{benchmark}')(items, protocol, judge, rule, retries)
-        report['judge'] = {**judge.describe(), 'rule': rule, 'paper_judge': _paper_judge(rule)}
+        report['judge'] = {**judge.describe(), 'rule': rule, 'paper_judge': _paper_judge(rule),
+                           'prompts': judge_prompt_sources(benchmark, rule, items)}
     report['counts'] = _counts(items, report['scores'])
     report['skipped_items'] = [{'id': i.id, 'video': i.entry.get('video'), 'reason': i.reason}
                                for i in items if i.status == 'skipped']
     report['unanswered_items'] = [{'id': i.id, 'reason': i.reason} for i in items if i.status == 'unanswered']
     return report
+
+
+def judge_prompt_sources(benchmark: str, rule: str, items: list[ScoredItem]) -> dict[str, str]:
+    """Which official prompt (repo@commit, file, object) judged which part of the benchmark."""
+    from .judge import official_prompt
+    from .open_ended import VCG_DIMENSIONS
+
+    if benchmark == 'vcgbench':
+        names = [d for task in sorted({i.task for i in items}) for d in VCG_DIMENSIONS.get(task, ())]
+    else:
+        names = sorted({i.task for i in items}) if rule == 'pllava' else ['zeroshot']
+    return {name: official_prompt(rule, name).source for name in names}
 
 
 def _paper_judge(rule: str) -> str:

@@ -53,6 +53,8 @@ def test_videoqa_through_a_local_server_retries_caches_and_names_the_judge(video
     assert rerun['scores'] == report['scores'] and rerun['judge']['from_cache'] == 3
     assert report['judge']['model'] == 'local-judge' and report['judge']['base_url'] == server.url
     assert report['judge']['rule'] == 'minigpt4_video'
+    assert report['judge']['prompts'] == {'zeroshot': prompt.source}
+    assert 'Vision-CAIR/MiniGPT4-video@ecabd7a GPT_evaluation/evaluate_zeroshot.py' in prompt.source
     assert report['settings']['template'] == 'minigpt4_video_llama2_eval'
     assert report['settings']['num_frames'] == 45 and report['settings']['sampler'] == 'interval'
     assert Path(f'{results}.videoqa.json').is_file()
@@ -74,6 +76,8 @@ def test_vcgbench_through_a_local_server(tmp_path):
     assert table['temporal']['score'] == 1 and table['consistency']['score'] == 5
     assert asked == 2 * 3 + 1 + 1  # the empty prediction is never sent (PLLaVA's rule)
     assert report['judge']['rule'] == 'pllava' and report['judge']['paper_judge'] == 'gpt-3.5-turbo-0125'
+    assert sorted(report['judge']['prompts']) == ['consistency', 'context', 'correctness', 'detailed_orientation',
+                                                  'temporal']
 
 
 def test_judged_benchmark_refuses_to_score_without_a_judge(videoqa_rows, tmp_path):
