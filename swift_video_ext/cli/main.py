@@ -161,7 +161,8 @@ def cmd_eval_benchmark(args) -> int:
                       cache=JudgeCache(args.judge_cache) if args.judge_cache else None,
                       temperature=args.judge_temperature, max_retries=args.judge_max_retries,
                       workers=args.judge_workers)
-    overrides = {'lora_alpha': args.lora_alpha, 'num_frames': args.num_frames, 'template': args.template}
+    overrides = {'lora_alpha': args.lora_alpha, 'num_frames': args.num_frames, 'template': args.template,
+                 'adapters': args.adapters}
     report = score(args.benchmark, args.results, manifest=args.manifest, judge=judge,
                    judge_rule=getattr(args, 'judge_rule', None), overrides=overrides)
     output = Path(args.output or f'{args.results}.{args.benchmark}.json')
@@ -325,6 +326,8 @@ def _add_benchmark_parsers(eval_sub) -> None:
         q.add_argument('--manifest', help='default: found through the result rows\' dataset path')
         q.add_argument('-o', '--output', help='report JSON (default: <results>.<benchmark>.json)')
         q.add_argument('--json', action='store_true', help='print the report as one JSON object')
+        q.add_argument('--adapters', help='the adapter folder swift infer used: its LoRA alpha/rank and args.json are '
+                       'recorded (default: the checkpoint the results were written into)')
         q.add_argument('--lora-alpha', type=float, help='record this LoRA alpha (default: from adapter_config.json)')
         q.add_argument('--num-frames', type=int, help='record this frame count (default: the protocol\'s)')
         q.add_argument('--template', help='record this template (default: the protocol\'s)')

@@ -22,10 +22,12 @@ JUDGED = ('videoqa', 'vcgbench')
 BENCHMARKS = (*MULTIPLE_CHOICE, *JUDGED, 'charades_sta')
 
 
-def find_run_settings(results_path: Path) -> dict:
-    """LoRA alpha/rank and training args of the checkpoint the results were written into (``<ckpt>/infer_result``)."""
+def find_run_settings(results_path: Path, adapters: str | os.PathLike | None = None) -> dict:
+    """LoRA alpha/rank and training args of ``adapters``, else of the checkpoint the results were written into
+    (swift infer's default ``<ckpt>/infer_result/``)."""
     found: dict = {}
-    for folder in list(results_path.resolve().parents)[:3]:
+    folders = [Path(adapters)] if adapters else list(results_path.resolve().parents)[:3]
+    for folder in folders:
         adapter = folder / 'adapter_config.json'
         if adapter.is_file() and 'lora_alpha' not in found:
             config = json.loads(adapter.read_text())
@@ -39,13 +41,13 @@ def find_run_settings(results_path: Path) -> dict:
 
 
 def settings(manifest: dict, protocol: Protocol, results_path: Path, overrides: dict) -> dict:
-    run = find_run_settings(results_path)
+    run = find_run_settings(results_path, overrides.get('adapters'))
     values = {
         'model_type': manifest['model_type'], 'template': protocol.template, 'num_frames': protocol.num_frames,
         'sampler': protocol.sampler, 'lora_alpha': run.get('lora_alpha'),
         'lora_r': run.get('lora_r'), 'adapters': run.get('adapters'), 'env': protocol.infer_env(),
     }
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    values.update({k: v for k, v in overrides.items() if v is not None and k != 'adapters'})
     if run.get('checkpoint_args'):
         values['checkpoint_args'] = run['checkpoint_args']
     return values

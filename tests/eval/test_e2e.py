@@ -64,9 +64,10 @@ def infer(checkpoint: Path, rows: dict[str, Path], output: Path) -> Path:
     return merged
 
 
-def evaluate(benchmark: str, results: Path, judge_url: str, tmp: Path) -> dict:
+def evaluate(benchmark: str, results: Path, judge_url: str, tmp: Path, adapters: Path) -> dict:
     extra = ['--judge-model', 'local-judge', '--judge-url', judge_url, '--judge-cache', str(tmp / 'judge.sqlite')] \
         if benchmark in ('videoqa', 'vcgbench') else []
+    extra += ['--adapters', str(adapters)]
     output = tmp / f'{benchmark}.report.json'
     run(['swift-video', 'eval', benchmark, '--results', str(results), '-o', str(output), *extra])
     return json.loads(output.read_text())
@@ -105,7 +106,7 @@ def evaluated(request, benchmarks, tmp_path_factory):
     reports = {}
     with judge_server() as server:
         for name in rows:
-            reports[name] = evaluate(name, results, server.url, tmp)
+            reports[name] = evaluate(name, results, server.url, tmp, checkpoint)
     return model_type, reports, checkpoint, tmp
 
 
@@ -137,7 +138,7 @@ def test_overfitted_pllava_scores_100_on_mvbench_and_blank_frames_score_chance(e
     rows = tmp_path / 'mvbench.jsonl'
     prepare('mvbench', blank, 'pllava', rows, tasks=PREPARE_OPTIONS['mvbench']['tasks'])
     results = infer(checkpoint, {'mvbench': rows}, tmp_path)
-    report = evaluate('mvbench', results, '', tmp_path)
+    report = evaluate('mvbench', results, '', tmp_path, checkpoint)
     answers = [json.loads(line)['messages'][-1]['content'] for line in rows.read_text().splitlines()]
     commonest = max(Counter(answers).values()) / len(answers)
     assert report['scores']['table']['Avg'] <= 100 * commonest + 1e-9, report['scores']
