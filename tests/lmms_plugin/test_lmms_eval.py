@@ -1,7 +1,8 @@
 """The lmms-eval plugin with the real lmms-eval (``make test-lmms``; skipped where lmms_eval is not importable).
 
 - the ``lmms_eval.models`` entry point makes ``--model swift_video`` resolve to our class;
-- ``SwiftVideoLMM.generate_until`` on lmms-eval ``Instance``s hands the document's video PATH to our sampler;
+- ``SwiftVideoLMM.generate_until`` on lmms-eval ``Instance``s hands the document's video PATH to our sampler, and an
+  UPPER_CASE model arg (``NUM_FRAMES=6``) is an env knob that reaches the template and the recorded settings;
 - end to end, for each model type: ``python -m lmms_eval --model swift_video --include_path tests/lmms_plugin/tasks
   --tasks tiny_video_mc`` on a tiny random checkpoint exits 0, scores every document, and answers exactly what greedy
   ``swift infer`` answers on the same rows (same template, same sampler; lmms-eval's ``until`` cut applied); the
@@ -63,7 +64,8 @@ def test_generate_until_hands_the_video_path_to_our_sampler(tiny_pllava, docs, m
     seen = []
     original = VideoTemplate.sample_video
     monkeypatch.setattr(VideoTemplate, 'sample_video', lambda self, video: seen.append(video) or original(self, video))
-    model = SwiftVideoLMM(pretrained=str(tiny_pllava), torch_dtype='float32', batch_size='2')
+    monkeypatch.setenv('NUM_FRAMES', '4')  # restored after the test: ms-swift exports model_kwargs to os.environ
+    model = SwiftVideoLMM(pretrained=str(tiny_pllava), torch_dtype='float32', batch_size='2', NUM_FRAMES=6)
     model.task_dict = {TASK: {'test': docs}}
     utils = task_utils()
     gen_kwargs = {'max_new_tokens': 4, 'temperature': 0, 'until': [UNTIL]}
@@ -72,7 +74,8 @@ def test_generate_until_hands_the_video_path_to_our_sampler(tiny_pllava, docs, m
     answers = model.generate_until(requests)
     assert len(answers) == len(docs) and all(isinstance(a, str) for a in answers)
     assert sorted(seen) == sorted(doc['video'] for doc in docs)
-    assert model.settings['max_batch_size'] == 2 and model.settings['video_sampling']['num_frames'] == 4
+    assert model.settings['max_batch_size'] == 2
+    assert model.settings['video_sampling']['num_frames'] == 6 and model.settings['env'] == {'NUM_FRAMES': '6'}
     with pytest.raises(NotImplementedError, match='generate_until'):
         model.loglikelihood(requests)
 
