@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # pytest-xdist workers; each test file stays on one worker (its module fixtures train once). 0: one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-fast lint bench clean vllm-venv test-vllm
+.PHONY: install demo test test-fast lint bench clean vllm-venv test-vllm lmms-venv test-lmms
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,5 +59,22 @@ vllm-venv: $(VLLM_VENV)/.installed
 test-vllm: vllm-venv
 	PYTHONPATH=tests/vllm/site$${PYTHONPATH:+:$$PYTHONPATH} $(VLLM_PY) -m pytest -q tests/vllm $(PYTEST_ARGS)
 
+# lmms-eval (docs/evaluate-lmms-eval.md): its own venv, so that `make test`'s .venv keeps the versions it is tested
+# with: lmms-eval 0.7 pins av<16 and wandb==0.25 (protobuf<7), so pip downgrades PyAV and protobuf where it goes.
+LMMS_VENV ?= .venv-lmms
+LMMS_PY := $(LMMS_VENV)/bin/python
+
+$(LMMS_VENV)/.installed: pyproject.toml
+	test -x $(LMMS_PY) || $(PYTHON) -m venv $(LMMS_VENV)
+	$(LMMS_PY) -m pip install --quiet --upgrade pip
+	$(LMMS_PY) -m pip install --quiet $(TORCH_SPEC)
+	$(LMMS_PY) -m pip install --quiet -e '.[lmms-eval,dev]' $(TORCH_SPEC)
+	touch $@
+
+lmms-venv: $(LMMS_VENV)/.installed
+
+test-lmms: lmms-venv
+	$(LMMS_PY) -m pytest -q tests/lmms_plugin $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VLLM_VENV) $(VENV) demo_output bench_output build dist *.egg-info
+	rm -rf $(LMMS_VENV) $(VLLM_VENV) $(VENV) demo_output bench_output build dist *.egg-info
