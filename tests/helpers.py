@@ -228,6 +228,7 @@ def collate(template, encoded: list[dict], *, padding_free: bool, packing: bool 
 def forward(model, batch: dict):
     import torch
 
+    batch = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
     with torch.no_grad():
         return model(**batch, use_cache=False)
 
@@ -284,10 +285,34 @@ def register_varlen_attention() -> str:
     return VARLEN_ATTENTION
 
 
-def packing_e2e(model_dir: str | Path, model_type: str, dataset: Path, root: Path) -> dict[str, list[dict]]:
+def packing_rows(root: str | Path, model_type: str) -> list[dict]:
+    """Four training rows of different lengths and media for packing checks: a 3 s video, a still image, a second
+    video (PLLaVA / MiniGPT4-Video: the row has two videos; CogVLM2-Video, one video per sample: an 8 s one), text
+    only. The clips differ in content, so a sample given another sample's frames gets other logits."""
+    from swift_video_ext.video.synthetic import write_counter_clip
+
+    root, one_video = Path(root), model_type.startswith('cogvlm2')
+    counter = str(write_counter_clip(root / 'counter.mp4', num_frames=30, fps=10))
+    red = str(write_solid_clip(root / 'red.mp4', (255, 0, 0), num_frames=40 if one_video else 12,
+                               fps=5 if one_video else 4))
+    green = str(write_png(root / 'green.png', (0, 255, 0)))
+
+    def row(query, answer, **media):
+        return {'messages': [{'role': 'user', 'content': query}, {'role': 'assistant', 'content': answer}], **media}
+
+    second = row('<video>When is it red?', 'From 0 to 8 seconds, all of it.', videos=[red]) if one_video else \
+        row('<video><video>Compare them.', 'the first one is red, the second counts', videos=[red, counter])
+    return [row('<video>What is in the video?', 'a counter', videos=[counter]),
+            row('<image>And this picture, what colour is it please?', 'green', images=[green]), second,
+            row('hello there', 'hi')]
+
+
+def packing_e2e(model_dir: str | Path, model_type: str, dataset: Path, root: Path,
+                extra: tuple[str, ...] = ()) -> dict[str, list[dict]]:
     """``swift sft`` twice on the same 4 rows in one step: padded batch of 4, ``--padding_free true`` batch of 4;
     then ``--packing true`` (the 4 rows in one pack, 2 steps). LoRA starts at B = 0 and dropout is off, so the
     first step's loss and gradient norm are those of the base model on the same batch in every run.
+    ``extra`` flags go last (they override the CPU defaults, e.g. ``--attn_impl flash_attn --torch_dtype bfloat16``).
     Returns each run's logged records."""
     common = ['--model', str(model_dir), '--model_type', model_type, '--dataset', str(dataset), '--tuner_type', 'lora',
               '--lora_dropout', '0', '--logging_steps', '1', '--save_strategy', 'no', '--dataset_shuffle', 'false',
@@ -299,9 +324,9 @@ def packing_e2e(model_dir: str | Path, model_type: str, dataset: Path, root: Pat
     # token check can deadlock (issue 22 §1, fixed separately); the check is not what these runs test
     env = command_env(SWIFT_VIDEO_PLAN_CHECK='0')
     records = {}
-    for name, extra in runs.items():
+    for name, flags in runs.items():
         output = root / name
-        run(['swift', 'sft', *common, *extra, '--output_dir', str(output)], env=env, timeout=600)
+        run(['swift', 'sft', *common, *flags, *extra, '--output_dir', str(output)], env=env, timeout=600)
         (log,) = output.glob('v*/logging.jsonl')
         records[name] = [r for r in map(json.loads, log.read_text().splitlines()) if 'loss' in r]
     return records
@@ -370,3 +395,30 @@ def assert_packed_forward_exact(model, template, encoded: list[dict], packed: di
 def set_text_attention(module, implementation: str) -> None:
     """Switch the attention implementation of ``module``'s config (a language model, not its vision tower)."""
     module.config._attn_implementation = implementation
+
+
+def assert_flash_attention_accepted(model_cls, model_dir: str | Path) -> None:
+    """transformers lets ``model_cls`` load with flash attention 2: without the flash-attn package (CPU) the load
+    fails only because the package is missing, not with "does not support Flash Attention"."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec('flash_attn') is not None:
+        pytest.skip('flash-attn is installed: benchmarks/gpu_packing.py runs the real thing')
+    with pytest.raises(ImportError, match='FlashAttention2 has been toggled on'):
+        model_cls.from_pretrained(str(model_dir), attn_implementation='flash_attention_2')
+
+
+def assert_trains_with_padded_loss(records: dict[str, list[dict]]) -> None:
+    """:func:`packing_e2e`'s runs: every logged loss finite, the expected steps, and the padding-free and packing runs'
+    first step with the padded run's loss and gradient norm."""
+    import math
+
+    import pytest
+
+    assert all(math.isfinite(r['loss']) for run in records.values() for r in run), records
+    assert [len(run) for run in records.values()] == [1, 2, 2], records
+    for name in ('padding_free', 'packing'):
+        for key in ('loss', 'grad_norm'):
+            assert records[name][0][key] == pytest.approx(records['padded'][0][key], rel=1e-4), (name, key, records)

@@ -11,6 +11,10 @@ take four consecutive positions; text advances by one per token. They are rebuil
 the caller gives none, in every path: a forward, ``generate()`` (prefill positions from the token types, then +1 per
 new token, as the official model rebuilds them at every step) and ms-swift's batches (the templates pass them).
 
+Padding-free rows (ms-swift's ``--padding_free`` / ``--packing``: several samples end to end, no attention mask, each
+sample with its own positions from 0) are split at every position 0: a block-diagonal causal mask for sdpa / eager,
+per-sample ``position_ids`` for flash attention's varlen path (:func:`packed_sample_positions`).
+
 Rotary frequencies: each attention layer holds ``rotary_emb.inv_freq`` as the official checkpoint stores it (the
 stored tensor is used as loaded, bf16-rounded values included; checkpoints without it get the exact frequencies);
 angles are computed in that tensor's dtype, as the official ``pos_idx_in_fp32=False`` does.
@@ -297,6 +301,7 @@ class CogVLM2VideoPreTrainedModel(PreTrainedModel):
     _keys_to_ignore_on_load_missing = [r'rotary_emb\.inv_freq']  # absent from older exports: exact values then
     _supports_sdpa = True
     _supports_eager = True
+    _supports_flash_attn = True  # attention through transformers' interface; padding-free rows split by position_ids
     _supports_attention_backend = True
     _can_record_outputs = {'hidden_states': CogVLMDecoderLayer, 'attentions': CogVLMAttention}
 
