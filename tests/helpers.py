@@ -193,3 +193,232 @@ def auto_load(merged_dir: str | Path) -> dict:
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------- padding-free / packing (tests/models/*/test_packing.py)
+VARLEN_ATTENTION = 'varlen_emulation'
+
+
+def write_png(path: str | Path, colour: tuple[int, int, int], size: tuple[int, int] = (80, 60)) -> Path:
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new('RGB', size, colour).save(path)
+    return path
+
+
+def encode_rows(template, rows: list[dict]) -> list[dict]:
+    """Training-mode encodings of ``rows`` (with ``length``, as ms-swift's datasets hand them to the collator)."""
+    template.set_mode('train')
+    return [template.encode(row, return_length=True) for row in rows]
+
+
+def collate(template, encoded: list[dict], *, padding_free: bool, packing: bool = False) -> dict:
+    """ms-swift's own collator on ``encoded``: padded, padding-free (one row), or packing (list-of-packs input)."""
+    template.padding_free, template.packing = padding_free or packing, packing
+    try:
+        batch = [[dict(e) for e in encoded[:1]], [dict(e) for e in encoded[1:]]] if packing else \
+            [dict(e) for e in encoded]
+        return template.data_collator(batch)
+    finally:
+        template.padding_free = template.packing = False
+
+
+def forward(model, batch: dict):
+    import torch
+
+    batch = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+    with torch.no_grad():
+        return model(**batch, use_cache=False)
+
+
+def packed_vs_separate(model, template, encoded: list[dict], packed: dict | None = None) -> dict[str, float]:
+    """Max |logit| difference between each sample's slice of the padding-free forward and the sample's own forward,
+    and |loss| difference between the padding-free forward and the padded batch's forward."""
+    packed = packed if packed is not None else collate(template, encoded, padding_free=True)
+    packed_out = forward(model, packed)
+    padded_loss = forward(model, collate(template, encoded, padding_free=False)).loss
+    logits, offset = 0.0, 0
+    for row in encoded:
+        alone = forward(model, collate(template, [row], padding_free=False)).logits[0]
+        n = len(row['input_ids'])
+        logits = max(logits, (packed_out.logits[0, offset:offset + n] - alone).abs().max().item())
+        offset += n
+    return {'logits': logits, 'loss': abs(packed_out.loss.item() - padded_loss.item()), 'packed_loss':
+            packed_out.loss.item()}
+
+
+def register_varlen_attention() -> str:
+    """A CPU stand-in for flash attention's padding-free path, registered with transformers as ``varlen_emulation``.
+
+    It makes transformers' own flash decision for a row without attention mask (``_is_packed_sequence`` on the
+    ``position_ids`` the attention layer receives, then ``prepare_fa_kwargs_from_position_ids`` for the segment
+    bounds) and runs causal SDPA on each segment alone, as ``flash_attn_varlen_func`` would. A layer that does not
+    pass per-sample ``position_ids`` to its attention function is therefore not split, exactly as under flash-attn.
+    """
+    import torch
+    import torch.nn.functional as F
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, flash_attention_mask
+    from transformers.modeling_flash_attention_utils import _is_packed_sequence, prepare_fa_kwargs_from_position_ids
+
+    def varlen(module, query, key, value, attention_mask, scaling=None, dropout=0.0, position_ids=None, **kwargs):
+        causal = kwargs.get('is_causal', getattr(module, 'is_causal', True))
+        groups = query.shape[1] // key.shape[1]
+        key, value = key.repeat_interleave(groups, dim=1), value.repeat_interleave(groups, dim=1)
+        out = torch.zeros_like(query)
+        for row in range(query.shape[0]):  # a 2D mask (padded batch): each row's real tokens, as flash unpads them
+            real = torch.ones(query.shape[2], dtype=torch.bool) if attention_mask is None else attention_mask[row] > 0
+            bounds = [0, int(real.sum())]
+            if attention_mask is None and _is_packed_sequence(position_ids, query.shape[0]):
+                (cu_seqlens, _), _ = prepare_fa_kwargs_from_position_ids(position_ids)
+                bounds = cu_seqlens.tolist()
+            q, k, v = (x[row][:, real] for x in (query, key, value))
+            out[row][:, real] = torch.cat([
+                F.scaled_dot_product_attention(q[:, a:b], k[:, a:b], v[:, a:b], is_causal=causal, scale=scaling)
+                for a, b in zip(bounds[:-1], bounds[1:], strict=False)], dim=1)
+        return out.transpose(1, 2).contiguous(), None
+
+    AttentionInterface.register(VARLEN_ATTENTION, varlen)
+    AttentionMaskInterface.register(VARLEN_ATTENTION, flash_attention_mask)
+    return VARLEN_ATTENTION
+
+
+def packing_rows(root: str | Path, model_type: str) -> list[dict]:
+    """Four training rows of different lengths and media for packing checks: a 3 s video, a still image, a second
+    video (PLLaVA / MiniGPT4-Video: the row has two videos; CogVLM2-Video, one video per sample: an 8 s one), text
+    only. The clips differ in content, so a sample given another sample's frames gets other logits."""
+    from swift_video_ext.video.synthetic import write_counter_clip
+
+    root, one_video = Path(root), model_type.startswith('cogvlm2')
+    counter = str(write_counter_clip(root / 'counter.mp4', num_frames=30, fps=10))
+    red = str(write_solid_clip(root / 'red.mp4', (255, 0, 0), num_frames=40 if one_video else 12,
+                               fps=5 if one_video else 4))
+    green = str(write_png(root / 'green.png', (0, 255, 0)))
+
+    def row(query, answer, **media):
+        return {'messages': [{'role': 'user', 'content': query}, {'role': 'assistant', 'content': answer}], **media}
+
+    second = row('<video>When is it red?', 'From 0 to 8 seconds, all of it.', videos=[red]) if one_video else \
+        row('<video><video>Compare them.', 'the first one is red, the second counts', videos=[red, counter])
+    return [row('<video>What is in the video?', 'a counter', videos=[counter]),
+            row('<image>And this picture, what colour is it please?', 'green', images=[green]), second,
+            row('hello there', 'hi')]
+
+
+def packing_e2e(model_dir: str | Path, model_type: str, dataset: Path, root: Path,
+                extra: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    """``swift sft`` twice on the same 4 rows in one step: padded batch of 4, ``--padding_free true`` batch of 4;
+    then ``--packing true`` (the 4 rows in one pack, 2 steps). LoRA starts at B = 0 and dropout is off, so the
+    first step's loss and gradient norm are those of the base model on the same batch in every run.
+    ``extra`` flags go last (they override the CPU defaults, e.g. ``--attn_impl flash_attn --torch_dtype bfloat16``).
+    Returns each run's logged records."""
+    common = ['--model', str(model_dir), '--model_type', model_type, '--dataset', str(dataset), '--tuner_type', 'lora',
+              '--lora_dropout', '0', '--logging_steps', '1', '--save_strategy', 'no', '--dataset_shuffle', 'false',
+              *CPU_TRAIN_ARGS]
+    runs = {'padded': ['--per_device_train_batch_size', '4', '--max_steps', '1'],
+            'padding_free': ['--per_device_train_batch_size', '4', '--max_steps', '2', '--padding_free', 'true'],
+            'packing': ['--per_device_train_batch_size', '1', '--max_steps', '2', '--packing', 'true']}
+    # SWIFT_VIDEO_PLAN_CHECK=0: --packing tokenizes up front through datasets' forked map, which the start-of-training
+    # token check can deadlock (issue 22 §1, fixed separately); the check is not what these runs test
+    env = command_env(SWIFT_VIDEO_PLAN_CHECK='0')
+    records = {}
+    for name, flags in runs.items():
+        output = root / name
+        run(['swift', 'sft', *common, *flags, *extra, '--output_dir', str(output)], env=env, timeout=600)
+        (log,) = output.glob('v*/logging.jsonl')
+        records[name] = [r for r in map(json.loads, log.read_text().splitlines()) if 'loss' in r]
+    return records
+
+
+def load_for_packing(model_dir: str | Path, model_type: str):
+    """(model in eval mode, float32, sdpa; training-mode template) through ms-swift, as ``swift sft`` loads them."""
+    import torch
+    from swift.model import get_model_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    model, processor = get_model_processor(str(model_dir), model_type=model_type, torch_dtype=torch.float32)
+    template = get_template(processor)
+    template.set_mode('train')
+    return model.eval(), template
+
+
+def assert_collated_like_rows(template, encoded: list[dict], media_keys: tuple[str, ...]) -> dict:
+    """The padding-free batch is the rows end to end: ids, labels, token types, each row's own positions (restarting
+    at 0 at each row's start and nowhere else), ``media_keys`` tensors concatenated in row order; ``--packing``
+    batches equal it."""
+    import torch
+
+    packed = collate(template, encoded, padding_free=True)
+    assert 'attention_mask' not in packed
+    for key in ('input_ids', 'labels', 'token_type_ids'):
+        if key not in encoded[0]:
+            continue
+        assert packed[key].tolist() == [sum((list(e[key]) for e in encoded), [])], key
+    own_positions = [list(e.get('position_ids') or range(len(e['input_ids']))) for e in encoded]
+    assert packed['position_ids'].tolist() == [sum(own_positions, [])]
+    starts = torch.cumsum(torch.tensor([0] + [len(e['input_ids']) for e in encoded[:-1]]), 0)
+    assert torch.equal((packed['position_ids'][0] == 0).nonzero().flatten(), starts)
+    for key in media_keys:
+        parts = [e[key] for e in encoded if e.get(key) is not None]
+        assert len(parts) > 1 and torch.equal(packed[key], torch.cat(parts)), key
+    packing = collate(template, encoded, padding_free=False, packing=True)
+    assert packing.keys() == packed.keys()
+    for key, value in packed.items():
+        assert torch.equal(packing[key], value), key
+    return packed
+
+
+def one_sequence_positions(packed: dict):
+    """Positions that make the packed row one long sequence (a packing bug): ``arange`` over the whole row."""
+    import torch
+
+    return torch.arange(packed['input_ids'].shape[1]).unsqueeze(0)
+
+
+def assert_packed_forward_exact(model, template, encoded: list[dict], packed: dict, wrong_positions,
+                                atol: float = 2e-5) -> None:
+    """Each sample's logits in the padding-free forward equal its own forward, the loss equals the padded batch's;
+    and both comparisons can fail: one-sequence positions (samples attend across) and frames in the wrong order
+    (a sample's visual tokens from another sample's frames) each change the logits."""
+    diff = packed_vs_separate(model, template, encoded, packed)
+    assert diff['logits'] < atol and diff['loss'] < atol * max(1.0, diff['packed_loss']), diff
+    leaked = packed_vs_separate(model, template, encoded, dict(packed, position_ids=wrong_positions))
+    assert leaked['logits'] > 1e-3, leaked
+    swapped = packed_vs_separate(model, template, encoded, dict(packed, pixel_values=packed['pixel_values'].flip(0)))
+    assert swapped['logits'] > 1e-3, swapped
+
+
+def set_text_attention(module, implementation: str) -> None:
+    """Switch the attention implementation of ``module``'s config (a language model, not its vision tower)."""
+    module.config._attn_implementation = implementation
+
+
+def assert_flash_attention_accepted(model_cls, model_dir: str | Path) -> None:
+    """transformers lets ``model_cls`` load with flash attention 2: without the flash-attn package (CPU) the load
+    fails only because the package is missing, not with "does not support Flash Attention"."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec('flash_attn') is not None:
+        pytest.skip('flash-attn is installed: benchmarks/gpu_packing.py runs the real thing')
+    with pytest.raises(ImportError, match='FlashAttention2 has been toggled on'):
+        model_cls.from_pretrained(str(model_dir), attn_implementation='flash_attention_2')
+
+
+def assert_trains_with_padded_loss(records: dict[str, list[dict]]) -> None:
+    """:func:`packing_e2e`'s runs: every logged loss finite, the expected steps, and the padding-free and packing runs'
+    first step with the padded run's loss and gradient norm."""
+    import math
+
+    import pytest
+
+    assert all(math.isfinite(r['loss']) for run in records.values() for r in run), records
+    assert [len(run) for run in records.values()] == [1, 2, 2], records
+    for name in ('padding_free', 'packing'):
+        for key in ('loss', 'grad_norm'):
+            assert records[name][0][key] == pytest.approx(records['padded'][0][key], rel=1e-4), (name, key, records)

@@ -113,3 +113,16 @@ def test_gpu_train_script_runs_a_recipe_on_cpu(tmp_path):
     assert result['final_loss'] is not None
     assert list((tmp_path / 'cogvlm2_video_ts_cache').rglob('*.npz'))  # the frames were cached ahead
     assert '| cogvlm2_video_ts (tiny) | CPU |' in (tmp_path / 'table.md').read_text()
+
+
+def test_gpu_packing_script_on_cpu_with_sdpa(capsys):
+    """The GPU packing check's whole path, with sdpa in float32 on CPU (flash-attn needs a GPU)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location('gpu_packing', REPO_ROOT / 'benchmarks' / 'gpu_packing.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    status = module.main(['--model-types', 'cogvlm2_video_ts', '--device', 'cpu', '--attn-impl', 'sdpa', '--dtype',
+                          'fp32', '--atol', '2e-5'])
+    (result,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{')]
+    assert status == 0 and result['ok'] and result['logits'] < 2e-5 and result['control'] > 1e-3, result

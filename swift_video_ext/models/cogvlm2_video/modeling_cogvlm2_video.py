@@ -11,6 +11,10 @@ take four consecutive positions; text advances by one per token. They are rebuil
 the caller gives none, in every path: a forward, ``generate()`` (prefill positions from the token types, then +1 per
 new token, as the official model rebuilds them at every step) and ms-swift's batches (the templates pass them).
 
+Padding-free rows (ms-swift's ``--padding_free`` / ``--packing``: several samples end to end, no attention mask, each
+sample with its own positions from 0) are split at every position 0: a block-diagonal causal mask for sdpa / eager,
+per-sample ``position_ids`` for flash attention's varlen path (:func:`packed_sample_positions`).
+
 Rotary frequencies: each attention layer holds ``rotary_emb.inv_freq`` as the official checkpoint stores it (the
 stored tensor is used as loaded, bf16-rounded values included; checkpoints without it get the exact frequencies);
 angles are computed in that tensor's dtype, as the official ``pos_idx_in_fp32=False`` does.
@@ -22,7 +26,7 @@ from torch import nn
 from transformers import GenerationMixin, PreTrainedModel
 from transformers.activations import ACT2FN
 from transformers.cache_utils import Cache, DynamicCache
-from transformers.masking_utils import create_causal_mask
+from transformers.masking_utils import create_causal_mask, packed_sequence_mask_function
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
@@ -54,6 +58,21 @@ def build_position_ids(token_type_ids: torch.Tensor, attention_mask: torch.Tenso
     advances = real & (~inner | ~inner_previous)
     positions = advances.long().cumsum(dim=-1) - 1
     return positions.clamp(min=0)
+
+
+def packed_sample_positions(position_ids: torch.Tensor) -> torch.Tensor | None:
+    """(B, L) CogVLM positions of padding-free rows → (B, L) index of each token within its own sample, or None.
+
+    ms-swift's padding-free / packing collator puts several samples in one row, each with its own positions; every
+    sample, and only a sample, starts at position 0 (:func:`build_position_ids`). None when no row holds more
+    than one sample. The result restarts ``0, 1, 2, …`` at each sample, the form transformers' flash-attention
+    path reads sample boundaries from (``position_ids`` equal to their minimum).
+    """
+    starts = position_ids == 0
+    if not bool((starts.sum(dim=-1) > 1).any()):
+        return None
+    index = torch.arange(position_ids.shape[-1], device=position_ids.device).expand_as(position_ids)
+    return index - torch.where(starts, index, torch.zeros_like(index)).cummax(dim=-1).values
 
 
 # --------------------------------------------------------------------------------------------- vision: EVA2-CLIP-E
@@ -236,7 +255,10 @@ class CogVLMAttention(nn.Module):
         self.language_expert_dense = nn.Linear(config.hidden_size, config.hidden_size, bias=False)
         self.rotary_emb = CogVLMRotaryEmbedding(config)
 
-    def forward(self, hidden_states, position_ids, attention_mask=None, past_key_values=None, **kwargs):
+    def forward(self, hidden_states, position_ids, attention_mask=None, past_key_values=None,
+                sample_positions=None, **kwargs):
+        """``position_ids`` (B, L): CogVLM positions (rotary); ``sample_positions`` (B, L): index within each packed
+        sample (padding-free rows only), what flash attention splits the row at."""
         batch, length, _ = hidden_states.shape
         qkv = self.language_expert_query_key_value(hidden_states)
         q_size, kv_size = self.num_heads * self.head_dim, self.num_key_value_heads * self.head_dim
@@ -250,7 +272,7 @@ class CogVLMAttention(nn.Module):
             key, value = past_key_values.update(key, value, self.layer_idx)
         attention = ALL_ATTENTION_FUNCTIONS.get_interface(self.config._attn_implementation, eager_attention_forward)
         out, weights = attention(self, query, key, value, attention_mask, dropout=0.0, scaling=self.scaling,
-                                 **kwargs)
+                                 position_ids=sample_positions, **kwargs)
         return self.language_expert_dense(out.reshape(batch, length, -1).contiguous()), weights
 
 
@@ -279,6 +301,7 @@ class CogVLM2VideoPreTrainedModel(PreTrainedModel):
     _keys_to_ignore_on_load_missing = [r'rotary_emb\.inv_freq']  # absent from older exports: exact values then
     _supports_sdpa = True
     _supports_eager = True
+    _supports_flash_attn = True  # attention through transformers' interface; padding-free rows split by position_ids
     _supports_attention_backend = True
     _can_record_outputs = {'hidden_states': CogVLMDecoderLayer, 'attentions': CogVLMAttention}
 
@@ -366,11 +389,16 @@ class CogVLM2VideoModel(CogVLM2VideoPreTrainedModel):
         past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
         if position_ids is None:
             position_ids = self.positions(token_type_ids, attention_mask, past_length, length, inputs_embeds.device)
+        # padding-free rows (no mask, several samples): each sample attends only to itself, whatever the attention
+        # (sdpa / eager: a block-diagonal causal mask; flash: varlen segments from the per-sample positions)
+        sample_positions = packed_sample_positions(position_ids) if attention_mask is None else None
+        packed = None if sample_positions is None else packed_sequence_mask_function(position_ids.eq(0).cumsum(-1))
         mask = create_causal_mask(config=self.config, inputs_embeds=inputs_embeds, attention_mask=attention_mask,
-                                  past_key_values=past_key_values, position_ids=None)
+                                  past_key_values=past_key_values, position_ids=None, and_mask_function=packed)
         hidden_states = inputs_embeds
         for layer in self.layers:
-            hidden_states = layer(hidden_states, position_ids, mask, past_key_values, **kwargs)
+            hidden_states = layer(hidden_states, position_ids, mask, past_key_values,
+                                  sample_positions=sample_positions, **kwargs)
         return BaseModelOutputWithPast(last_hidden_state=self.norm(hidden_states),
                                        past_key_values=past_key_values if use_cache else None)
 
@@ -435,4 +463,4 @@ class CogVLM2VideoForCausalLM(FlatFramesGenerationMixin, CogVLM2VideoPreTrainedM
         return build_position_ids(token_type_ids, model_kwargs.get('attention_mask'))
 
 
-__all__ = ['CogVLM2VideoForCausalLM', 'CogVLM2VideoModel', 'build_position_ids']
+__all__ = ['CogVLM2VideoForCausalLM', 'CogVLM2VideoModel', 'build_position_ids', 'packed_sample_positions']

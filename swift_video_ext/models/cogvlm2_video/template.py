@@ -57,6 +57,7 @@ def vllm_prompt_ids(input_ids: list[int], token_type_ids: list[int], tokens_per_
 class CogVLM2VideoTemplate(VideoTemplate):
     template_version = 'chat'
     placeholder_tokens = []
+    support_padding_free = True  # packed rows keep each sample's CogVLM positions; the model splits at position 0
     truncatable = False  # the whole sequence is built here; an over-long row raises MaxLengthError
 
     def resolve_sampling(self) -> VideoSampling:

@@ -48,6 +48,7 @@ class MiniGPT4VideoPreTrainedModel(PreTrainedModel):
     _skip_keys_device_placement = ['past_key_values']
     _supports_sdpa = True
     _supports_attention_backend = True
+    _supports_flash_attn = True  # attention through transformers' interface; padding-free rows split by position_ids
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

@@ -51,6 +51,7 @@ class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
     """Training layout; frames padded to N; training subtitle rules."""
 
     placeholder_tokens = []
+    support_padding_free = True  # packed rows: frames concatenated in sample order fill the image slots in order
     subtitle_mode: SubtitleMode = 'train'
     pad_to_num_frames = True
 

@@ -54,6 +54,7 @@ MEDIA_TAG = re.compile(r'<(?:image|video)>')
 class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
     vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}  # real placeholder ids in vLLM mode
     placeholder_tokens = []
+    support_padding_free = True  # packed rows: frames (+ frames_per_media) concatenated in sample order
     media_turn: str | None = None  # text after each medium when media get their own user turn (eval layouts)
 
     def resolve_sampling(self) -> VideoSampling:
