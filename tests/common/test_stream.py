@@ -18,10 +18,11 @@ def templates(tmp_path_factory) -> dict:
     from swift.template import get_template
 
     import swift_video_ext.plugin  # noqa: F401
+    from swift_video_ext.models import MODEL_PACKAGES
 
     out = {}
     for model_type in ('pllava', 'cogvlm2_video_ts', 'minigpt4_video'):
-        tiny = importlib.import_module(f'swift_video_ext.models.{model_type.removesuffix("_ts")}.tiny')
+        tiny = importlib.import_module(f'{MODEL_PACKAGES[model_type].__name__}.tiny')
         out[model_type] = get_template(get_processor(str(tiny.build_tiny(tmp_path_factory.mktemp(model_type)))))
     return out
 
