@@ -9,7 +9,7 @@ def register_all() -> None:
     global _registered
     if _registered:
         return
-    from .common import padding_free, process_group, train_check
+    from .common import padding_free, process_group, stream, train_check
     from .common.remote_code import install_probe_guard
     from .datasets.register import register as register_datasets
     from .models import MODEL_PACKAGES
@@ -27,6 +27,7 @@ def register_all() -> None:
     train_check.install()
     process_group.install()
     padding_free.install()
+    stream.install()
     _registered = True
 
 

@@ -1,4 +1,5 @@
-"""README claims that no other test pins: extract-frames' hash-based held-out split.
+"""README claims that no other test pins: extract-frames' hash-based held-out split; the "Coming from older
+ms-swift" table against ms-swift 4.6's argument parsers.
 
 (The merged-export Auto-class loading and ``args.json`` claims need a training run: they live in each model's
 ``tests/models/*/test_e2e.py``, which reuse that file's one ``swift sft``.)
@@ -7,8 +8,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,44 @@ def test_split_is_stable_across_processes_order_and_ratio():
 def test_csv_split_column_overrides_the_hash():
     assert is_held_out(ClipJob('a', 'a.mp4', 'x', split='Validation'), 0.0)
     assert not is_held_out(ClipJob('a', 'a.mp4', 'x', split='train'), 1.0)
+
+
+def renamed_flags_table() -> list[tuple[str, str]]:
+    """(older docs, ms-swift 4.6) cells of the README's "Coming from older ms-swift" table."""
+    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text()
+    section = readme.split('## Coming from older ms-swift', 1)[1].split('\n## ', 1)[0]
+    rows = [line.split('|')[1:3] for line in section.splitlines() if line.startswith('| `')]
+    assert len(rows) >= 10, section
+    return [(old, new) for old, new in rows]
+
+
+def swift_options() -> set[str]:
+    """Every option string of ``swift sft``, ``infer``, ``export`` and ``deploy`` in ms-swift 4.6."""
+    from swift.arguments import DeployArguments, ExportArguments, InferArguments, SftArguments
+    from swift.utils.utils import _patch_get_type_hints
+    from transformers import HfArgumentParser
+
+    options = set()
+    for cls in (SftArguments, InferArguments, ExportArguments, DeployArguments):
+        with _patch_get_type_hints():
+            options |= set(HfArgumentParser([cls])._option_string_actions)
+    return options
+
+
+def test_renamed_flags_table_matches_ms_swift():
+    """Each older flag (not kept on the right) is refused by every command (no option and no abbreviation of one:
+    argparse would take a unique prefix); each replacement is an option; the old CogVLM2-Video model type is gone and
+    ours is registered."""
+    from swift.model import MODEL_MAPPING
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    options = swift_options()
+    flag = re.compile(r'--[a-z_]+')
+    for old, new in renamed_flags_table():
+        for name in set(flag.findall(old)) - set(flag.findall(new)):
+            assert not any(option.startswith(name) for option in options), name
+        assert flag.findall(new), new
+        for name in flag.findall(new):
+            assert name in options, name
+    assert 'cogvlm2-video-13b-chat' not in MODEL_MAPPING and 'cogvlm2_video_ts' in MODEL_MAPPING

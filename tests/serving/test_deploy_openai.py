@@ -1,6 +1,7 @@
 """`swift deploy --infer_backend pt` on a merged tiny export of each model type, queried with the official `openai`
-client: a video as a base64 data URL and as a server-side path, an image, text only, two requests at once. Every
-answer (temperature 0) equals offline `swift infer` on the same row. `file://` URLs are refused by ms-swift (422).
+client: a video as a base64 data URL and as a server-side path, an image, text only, two requests at once, streamed
+(``stream=True``) and not. Every answer (temperature 0) equals offline `swift infer` on the same row. `file://` URLs
+are refused by ms-swift (422).
 
 Each model type: a short LoRA `swift sft` (Gemma-4: the card recipe, image rows with `gemma4_nothinking`, so its
 video request checks that such an export takes videos), `swift export --merge_lora true`, one offline
@@ -138,6 +139,13 @@ def ask(client, model: str, parts: list[dict]) -> str:
     return response.choices[0].message.content
 
 
+def ask_streamed(client, model: str, parts: list[dict]) -> str:
+    """The answer as ``stream=True`` delivers it: the deltas joined."""
+    chunks = client.chat.completions.create(model=model, messages=[{'role': 'user', 'content': parts}],
+                                            temperature=0, max_tokens=MAX_TOKENS, stream=True)
+    return ''.join(chunk.choices[0].delta.content or '' for chunk in chunks if chunk.choices)
+
+
 @pytest.mark.parametrize('model_type', list(SFT_ARGS))
 def test_openai_client_answers_equal_offline_infer(model_type, media, rows, tmp_path):
     merged = train_and_merge(model_type, tmp_path, media)
@@ -154,6 +162,8 @@ def test_openai_client_answers_equal_offline_infer(model_type, media, rows, tmp_
         model = client.models.list().data[0].id
         for name, (row, parts) in requests.items():
             assert ask(client, model, parts) == expected[row], name
+        for name in ('video as data URL', 'text only'):  # streamed text is the same text, leading spaces included
+            assert ask_streamed(client, model, requests[name][1]) == expected[requests[name][0]], f'{name}, streamed'
         with ThreadPoolExecutor(2) as pool:  # two requests at once
             both = list(pool.map(lambda parts: ask(client, model, parts), [requests['video as data URL'][1],
                                                                            requests['text only'][1]]))

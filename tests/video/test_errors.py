@@ -77,6 +77,39 @@ def test_not_a_video(tmp_path):
     expect_error(path, 'not a video file')
 
 
+def write_picture(path, fmt: str, frames: int = 1):
+    import numpy as np
+    from PIL import Image
+
+    pictures = [Image.fromarray(np.full((48, 64, 3), 40 * i, dtype=np.uint8)) for i in range(frames)]
+    pictures[0].save(path, format=fmt, save_all=frames > 1, append_images=pictures[1:], duration=100)
+    return path
+
+
+@pytest.mark.parametrize(('fmt', 'kind'), [('PNG', 'PNG'), ('JPEG', 'JPEG'), ('BMP', 'BMP'), ('WEBP', 'WebP'),
+                                           ('TIFF', 'TIFF'), ('GIF', 'GIF')])
+def test_still_picture_renamed_as_video(tmp_path, fmt, kind):
+    """A picture file given as a video (here renamed .mp4) is refused, not sampled as one frame repeated."""
+    expect_error(write_picture(tmp_path / 'photo.mp4', fmt), f'not a video file: a still {kind} image; give it '
+                 'under "images"')
+
+
+def test_still_picture_with_its_own_extension(tmp_path):
+    expect_error(write_picture(tmp_path / 'photo.png', 'PNG'), 'not a video file: a still PNG image')
+
+
+def test_animations_and_one_frame_videos_are_videos(tmp_path):
+    """Several pictures (animated GIF / PNG) are frames over time; a one-frame H.264 MP4 is a (short) video; a
+    picture as a one-item frame list is the documented way to use it as a one-frame video."""
+    for name, fmt in (('anim.gif', 'GIF'), ('anim.png', 'PNG')):
+        video = sample_video(write_picture(tmp_path / name, fmt, frames=4), 'uniform', num_frames=8)
+        assert len(video.frames) == 4 and video.timestamps[-1] == pytest.approx(0.3), name
+    one_frame = write_counter_clip(tmp_path / 'one.mp4', num_frames=1)
+    assert len(sample_video(one_frame, 'uniform', num_frames=8).frames) == 1
+    picture = write_picture(tmp_path / 'photo.png', 'PNG')
+    assert sample_video([str(picture)], 'segment_middle_fixed', num_frames=4).frames.shape == (4, 48, 64, 3)
+
+
 def test_audio_only(tmp_path):
     path = write_audio_only(tmp_path / 'speech.m4a')
     expect_error(path, 'no video stream.*audio')

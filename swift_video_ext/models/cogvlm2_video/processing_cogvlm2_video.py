@@ -68,9 +68,10 @@ class CogVLM2VideoProcessor(ProcessorMixin):
     def _encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False)
 
-    def build(self, query: str, *, history: Sequence[tuple[str, str]] = (), answer: str | None = None,
-              timestamp_texts: Sequence[str] = (), num_frames: int | None = None,
-              template_version: str | None = None, system: str | None = None) -> dict[str, list[int] | None]:
+    def build(self, query: str, *, history: Sequence[tuple[str, str]] = (),
+              answer: str | list[int] | dict | None = None, timestamp_texts: Sequence[str] = (),
+              num_frames: int | None = None, template_version: str | None = None,
+              system: str | None = None) -> dict[str, list[int] | None]:
         """Token ids, token types (1 = vision slot) and labels (None without an answer) of one sample."""
         version = template_version or self.template_version
         tokenizer = self.tokenizer
@@ -94,11 +95,27 @@ class CogVLM2VideoProcessor(ProcessorMixin):
         types += [0] * len(text_ids)
         labels = None
         if answer is not None:
-            answer_ids = self._encode(answer) + [tokenizer.eos_token_id]
-            labels = [-100] * len(ids) + answer_ids
+            answer_ids, answer_labels = self._answer(answer)
+            labels = [-100] * len(ids) + answer_labels
             ids += answer_ids
             types += [0] * len(answer_ids)
         return {'input_ids': ids, 'token_type_ids': types, 'labels': labels}
+
+    def _answer(self, answer: str | list[int] | dict) -> tuple[list[int], list[int]]:
+        """Ids and labels of the answer and its EOS. ``answer`` is text, or token ids as ms-swift's GRPO passes a
+        sampled completion (a list, or ``{'input_ids', 'loss_scale'}``; kept as sampled, EOS added if missing)."""
+        eos = self.tokenizer.eos_token_id
+        if isinstance(answer, str):
+            answer_ids = self._encode(answer) + [eos]
+            return answer_ids, list(answer_ids)
+        scale = None
+        if isinstance(answer, dict):
+            answer, scale = answer.get('token_ids', answer.get('input_ids')), answer.get('loss_scale')
+        answer_ids = [int(i) for i in answer]
+        labels = answer_ids if scale is None else [i if s else -100 for i, s in zip(answer_ids, scale, strict=True)]
+        if not answer_ids or answer_ids[-1] != eos:
+            answer_ids, labels = answer_ids + [eos], labels + [eos]
+        return answer_ids, labels
 
     def __call__(self, query: str, video: np.ndarray | None = None, timestamps: Sequence[float] | None = None,
                  history: Sequence[tuple[str, str]] = (), answer: str | None = None, return_tensors='pt', **kwargs):

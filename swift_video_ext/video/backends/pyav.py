@@ -30,6 +30,24 @@ from .base import (
     source_label,
 )
 
+# FFmpeg's demuxers for picture files (one picture per file: ``png_pipe``, ``jpeg_pipe``, … and ``image2``) and for
+# animations (which a single frame makes a still picture too), and how messages name their codecs.
+_PICTURE_FORMATS = frozenset({'image2', 'gif', 'apng'})
+_PICTURE_CODECS = {'png': 'PNG', 'apng': 'PNG', 'mjpeg': 'JPEG', 'jpegls': 'JPEG-LS', 'jpeg2000': 'JPEG 2000',
+                   'bmp': 'BMP', 'webp': 'WebP', 'tiff': 'TIFF', 'gif': 'GIF'}
+
+
+def still_picture_reason(format_name: str, codec_name: str, num_frames: int) -> str | None:
+    """Why a file of ``num_frames`` frames is not a video, when it is a still picture (an image format, ≤ 1 frame).
+
+    An animated GIF or APNG (several frames) is a video; a one-frame H.264 MP4 is a (very short) video too.
+    """
+    if num_frames > 1 or not (format_name.endswith('_pipe') or format_name in _PICTURE_FORMATS):
+        return None
+    kind = _PICTURE_CODECS.get(codec_name, codec_name.upper())
+    return (f'not a video file: a still {kind} image; give it under "images" (or as a one-item list of frame '
+            'images for a one-frame video)')
+
 
 def _open_container(source: VideoSource, label: str):
     import av
@@ -106,6 +124,7 @@ class PyAVReader:
                 from None
         if not pts:
             raise VideoDecodeError(self.label, 'no decodable frame (the video stream holds no frames)')
+        self._refuse_still_picture(len(pts))
         indexed = self.stream.frames
         if indexed and len(pts) + discarded < indexed:
             raise VideoDecodeError(self.label, f'truncated: the container indexes {indexed} frames but only '
@@ -135,6 +154,7 @@ class PyAVReader:
                 positions.append(count - 1)
         if not count:
             raise VideoDecodeError(self.label, 'no decodable frame (every packet failed to decode)')
+        self._refuse_still_picture(count)
         if times:
             times, positions = _presentation_order(np.asarray(times, dtype=np.float64), np.asarray(positions))
         else:  # no timestamps at all (e.g. a raw elementary stream): the nominal rate
@@ -144,6 +164,11 @@ class PyAVReader:
         return VideoInfo(source=self.label, frame_times=times - times[0], fps=_average_fps(times, self.stream),
                          width=self.stream.codec_context.width, height=self.stream.codec_context.height,
                          exact_pts=False, decode_positions=positions.astype(np.int64))
+
+    def _refuse_still_picture(self, num_frames: int) -> None:
+        reason = still_picture_reason(self.container.format.name, self.stream.codec_context.name, num_frames)
+        if reason is not None:
+            raise VideoDecodeError(self.label, reason)
 
     def _warn_dropped(self, decoded: int, kept: int) -> None:
         if not self.skipped_packets and kept == decoded:

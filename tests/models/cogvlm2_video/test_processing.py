@@ -52,6 +52,20 @@ def test_chat_history_layout(processor):
         enc(processor, 'A3') + [tok.eos_token_id]  # history answers are not trained
 
 
+def test_token_id_answers_as_grpo_passes_them(processor):
+    """ms-swift's GRPO encodes a sampled completion as token ids (a list, or a dict with a loss mask): the ids are kept
+    as sampled, EOS added only when the completion did not end with it, the mask applied to the labels."""
+    tok = processor.tokenizer
+    text = processor.build('Q', answer='A dog runs.', timestamp_texts=['0'])
+    ids = enc(processor, 'A dog runs.')
+    for answer in (ids, ids + [tok.eos_token_id], {'input_ids': ids, 'loss_scale': [1] * len(ids)}):
+        assert processor.build('Q', answer=answer, timestamp_texts=['0']) == text, answer
+    masked = processor.build('Q', answer={'input_ids': ids, 'loss_scale': [0] + [1] * (len(ids) - 1)},
+                             timestamp_texts=['0'])
+    assert masked['input_ids'] == text['input_ids']
+    assert masked['labels'] == text['labels'][:-len(ids) - 1] + [-100] + ids[1:] + [tok.eos_token_id]
+
+
 def test_base_layout_has_no_timestamps_and_no_history(processor):
     tok = processor.tokenizer
     built = processor.build('Describe.', history=[('Q1', 'A1')], num_frames=24, template_version='base')
