@@ -100,12 +100,13 @@ def test_read_task_names_missing_videos_and_bad_rows(tmp_path, mini_mvbench):
         read_task(str(root), 'action_sequence')
 
 
-def test_plugin_does_not_import_evalscope():
-    code = ('import sys, swift_video_ext.plugin, swift.arguments; '
-            'print(sorted(m for m in sys.modules if m.split(".")[0] == "evalscope"))')
+def test_plugin_hooks_swift_eval_without_importing_evalscope():
+    code = ('import sys, swift_video_ext.plugin; from swift.arguments import EvalArguments; '
+            'print(getattr(EvalArguments.list_eval_dataset, "_swift_video_ext", False), '
+            'sorted(m for m in sys.modules if m.split(".")[0] == "evalscope"))')
     result = subprocess.run([sys.executable, '-c', code], env=command_env(), capture_output=True, text=True,
                             timeout=300, check=True)
-    assert result.stdout.strip().splitlines()[-1] == '[]'
+    assert result.stdout.strip().splitlines()[-1] == 'True []'
 
 
 # ---- end to end: `swift eval` (needs evalscope) ----
