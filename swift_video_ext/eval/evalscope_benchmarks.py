@@ -13,9 +13,10 @@ ms-swift continues. The reply is scored like PLLaVA's ``check_ans`` (``"(" + rep
 every row counts (an unparsable reply is wrong). With ``--template pllava_eval`` the server builds PLLaVA's prompt
 byte for byte.
 
-Differences from the official protocol (evalscope's OpenAI client and ms-swift's deploy API cannot carry them):
-the bounded tasks get the whole video, not ``[start, end]``; ``episodic_reasoning`` (a folder of JPEG frames) is not
-sendable as a ``video_url`` and is left out of the default task list.
+evalscope's OpenAI client and ms-swift's deploy API cannot carry a ``[start, end]`` segment, so for the bounded tasks
+the frames inside the segment are re-encoded into a clip (:func:`cut_segment`) and that clip is sent: the server then
+samples within the segment, as PLLaVA's reader does (re-encoding is lossy). ``episodic_reasoning`` (a folder of JPEG
+frames) is not sendable as a ``video_url`` and is left out of the default task list.
 
 Importing this module is light. :func:`install` (called by :mod:`swift_video_ext.plugin` once ms-swift's
 ``eval_args`` is imported) wraps ``EvalArguments.list_eval_dataset``; only that call imports evalscope, registers the
@@ -25,9 +26,13 @@ benchmark and applies two compatibility fixes for ms-swift 4.6.0 with current ev
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 BENCHMARK_NAME = 'swift_video_mvbench'
@@ -122,11 +127,70 @@ def read_task(root: str, task: str) -> list[dict[str, Any]]:
         video_path = os.path.join(root, 'video', spec.video_dir, row['video'])
         if not os.path.exists(video_path):
             missing.append(f'row {index}: {video_path}')
-        out.append({**row, 'video_path': video_path, 'prompt': text, 'gt': gt, 'row': index})
+        out.append({**row, 'task': task, 'video_path': video_path, 'prompt': text, 'gt': gt, 'row': index})
     if missing:
         raise FileNotFoundError(f'{json_path}: {len(missing)} of {len(rows)} videos not found, e.g. '
                                 + '; '.join(missing[:5]))
     return out
+
+
+def segment_cache_dir() -> Path:
+    """Where :func:`cut_segment` writes clips (``$TMPDIR/swift_video_mvbench_segments``)."""
+    return Path(tempfile.gettempdir()) / 'swift_video_mvbench_segments'
+
+
+def cut_segment(src: str, start: float, end: float, out_path: str | Path) -> Path:
+    """Re-encode the frames of ``src`` whose time lies in ``[start, end]`` seconds as an H.264 clip at ``out_path``.
+
+    The clip keeps the source's average frame rate; an existing non-empty ``out_path`` is reused. Raises
+    ``ValueError`` naming the file when no frame falls in the segment.
+    """
+    import av
+
+    out_path = Path(out_path)
+    if out_path.is_file() and out_path.stat().st_size > 0:
+        return out_path
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_suffix('.part.mp4')
+    written = 0
+    with av.open(src) as source, av.open(str(partial), mode='w') as target:
+        video = source.streams.video[0]
+        rate = Fraction(video.average_rate or video.guessed_rate or 25).limit_denominator(1001)
+        time_base = 1 / rate
+        stream = None
+        for frame in source.decode(video):
+            if frame.time is None or frame.time < start:
+                continue
+            if frame.time > end:
+                break
+            if stream is None:
+                stream = target.add_stream('libx264', rate=rate)
+                stream.width, stream.height = frame.width // 2 * 2, frame.height // 2 * 2
+                stream.pix_fmt = 'yuv420p'
+                stream.time_base = stream.codec_context.time_base = time_base
+                stream.options = {'crf': '18', 'preset': 'veryfast'}
+            out = frame.reformat(width=stream.width, height=stream.height, format='yuv420p')
+            out.pts, out.time_base = written, time_base
+            target.mux(stream.encode(out))
+            written += 1
+        if stream is not None:
+            target.mux(stream.encode())
+    if not written:
+        partial.unlink(missing_ok=True)
+        raise ValueError(f'{src}: no frame between {start} s and {end} s')
+    partial.replace(out_path)
+    return out_path
+
+
+def sent_video(record: dict[str, Any]) -> str:
+    """The file sent for a row: the video, or for a bounded row its ``[start, end]`` clip (cut on first use)."""
+    start, end = record.get('start'), record.get('end')
+    if not MVBENCH_TASKS[record['task']].bounded or start is None or end is None:
+        return record['video_path']
+    source = hashlib.sha1(os.path.realpath(record['video_path']).encode()).hexdigest()[:10]
+    name = f'{Path(record["video"]).stem}_{source}_{float(start):g}_{float(end):g}.mp4'
+    return str(cut_segment(record['video_path'], float(start), float(end),
+                           segment_cache_dir() / record['task'] / name))
 
 
 def _build_adapter():
@@ -168,7 +232,7 @@ def _build_adapter():
             return DatasetDict(subsets), None
 
         def record_to_sample(self, record: dict[str, Any]) -> Sample:
-            video = ContentVideo(video=record['video_path'], format='mp4')
+            video = ContentVideo(video=sent_video(record), format='mp4')
             return Sample(
                 input=[ChatMessageUser(content=[video, ContentText(text=record['prompt'])]),
                        ChatMessageAssistant(content=ANSWER_PREFIX)],

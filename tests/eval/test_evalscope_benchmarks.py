@@ -29,8 +29,10 @@ from swift_video_ext.eval.evalscope_benchmarks import (
     BENCHMARK_NAME,
     SYSTEM_MVBENCH,
     check_answer,
+    cut_segment,
     qa_prompt,
     read_task,
+    sent_video,
 )
 from tests.helpers import command_env
 
@@ -87,6 +89,25 @@ def test_read_task_resolves_released_layout(mini_mvbench):
     rows = read_task(str(mini_mvbench), 'action_sequence')
     assert [(r['video_path'], r['gt'], r['start']) for r in rows] == [
         (str(mini_mvbench / 'video/star/Charades_v1_480/b.mp4'), '(A) Ate the medicine.', 0.5)]
+
+
+def decoded_counters(path: str | Path) -> list[int]:
+    import av
+
+    from swift_video_ext.video.synthetic import read_frame_counter
+
+    with av.open(str(path)) as container:
+        return [read_frame_counter(f.to_ndarray(format='rgb24')) for f in container.decode(video=0)]
+
+
+def test_bounded_rows_send_the_segment_as_pllava_samples_it(tmp_path, mini_mvbench):
+    # PLLaVA get_index(bound=(0.5, 2.5), fps=8): frames round(0.5*8)=4 .. round(2.5*8)=20 of the 24-frame clip.
+    (row,) = read_task(str(mini_mvbench), 'action_sequence')
+    assert decoded_counters(sent_video(row)) == list(range(4, 21))
+    (unbounded, _) = read_task(str(mini_mvbench), 'action_antonym')
+    assert sent_video(unbounded) == unbounded['video_path']
+    with pytest.raises(ValueError, match=r'a\.mp4: no frame between 7\.0 s and 9\.0 s'):
+        cut_segment(unbounded['video_path'], 7.0, 9.0, tmp_path / 'none.mp4')
 
 
 def test_read_task_names_missing_videos_and_bad_rows(tmp_path, mini_mvbench):
@@ -200,6 +221,11 @@ def test_swift_eval_scores_like_pllava_and_sends_its_prompt(tmp_path, mini_mvben
     header, payload = video_part['video_url']['url'].split(',', 1)
     assert header == 'data:video/mp4;base64'
     assert base64.b64decode(payload) == (mini_mvbench / 'video/ssv2_video/a.mp4').read_bytes()
+
+    bounded = next(b for b in stub.bodies if 'What happened after' in json.dumps(b))
+    clip = tmp_path / 'received.mp4'
+    clip.write_bytes(base64.b64decode(bounded['messages'][1]['content'][0]['video_url']['url'].split(',', 1)[1]))
+    assert decoded_counters(clip) == list(range(4, 21))  # only the [0.5 s, 2.5 s] segment went to the server
 
     # What the deploy server builds from this request with --template pllava_eval: PLLaVA's eval_mvbench prompt.
     assert server_prompt(tiny_pllava, body) == (
