@@ -10,8 +10,10 @@ def register_all() -> None:
     if _registered:
         return
     from .common import padding_free, process_group, stream, train_check
+    from .common.post_import import when_imported
     from .common.remote_code import install_probe_guard
     from .datasets.register import register as register_datasets
+    from .eval import evalscope_benchmarks
     from .models import MODEL_PACKAGES
     from .models.cogvlm2_video.register import register as register_cogvlm2_video
     from .models.gemma4.register import register as register_gemma4
@@ -28,6 +30,7 @@ def register_all() -> None:
     process_group.install()
     padding_free.install()
     stream.install()
+    when_imported('swift.arguments.eval_args', evalscope_benchmarks.install)  # `swift eval`: our benchmarks
     _registered = True
 
 
