@@ -193,3 +193,21 @@ def auto_load(merged_dir: str | Path) -> dict:
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_bounded(command: list[str], *, timeout: int = 240, env: dict | None = None,
+                cwd: str | Path | None = None) -> subprocess.CompletedProcess:
+    """:func:`run` for commands that might hang: a hang fails within ``timeout`` s and the command's whole process
+    group (``swift``'s child and the workers it forked) is killed, not left running."""
+    import signal
+
+    process = subprocess.Popen([str(BIN / command[0]), *command[1:]], env=env or command_env(), cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        raise AssertionError(f'{" ".join(command[:2])} hung (killed after {timeout} s):\n{stdout[-2000:]}\n'
+                             f'{stderr[-4000:]}') from None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)

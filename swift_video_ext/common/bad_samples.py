@@ -62,7 +62,7 @@ def record_bad_sample(source: str, reason: str, row=None, *, training: bool = Tr
         _files[source] += 1
         if first_for_file and training:
             get_logger().warning(f'skipped a sample: {source}: {reason} ({len(_rows)} rows skipped so far, '
-                                 f'{len(_files)} distinct files; ms-swift trains other rows in its place)')
+                                 f'{len(_files)} distinct files; ms-swift leaves the row out of training)')
     return len(_rows)
 
 

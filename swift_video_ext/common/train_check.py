@@ -136,9 +136,9 @@ def plan_sample(request: CheckRequest) -> dict:
     return summary
 
 
-def no_usable_rows_error() -> NoUsableRowsError | None:
-    """Why no training row could be used, from the rows skipped in this process and the check's unusable rows;
-    None when neither says anything."""
+def no_usable_rows_error(context: str = '') -> NoUsableRowsError | None:
+    """Why no training row could be used, from the rows skipped in this process and the check's unusable rows
+    (grouped by reason); None when neither says anything. ``context``: what ms-swift said, if anything."""
     from .bad_samples import summary as skipped
 
     counted = skipped()
@@ -150,12 +150,16 @@ def no_usable_rows_error() -> NoUsableRowsError | None:
     if counted['rows_over_max_length']:
         parts.append(f'{counted["rows_over_max_length"]} rows tried were longer than --max_length')
     if unusable:
+        by_reason: dict[str, list[str]] = {}
+        for name, source, reason in unusable:
+            by_reason.setdefault(reason, []).append(f'{name} {source}')
+        reasons = '; '.join(f'{reason}: {", ".join(rows[:3])}' + (f' and {len(rows) - 3} more' if len(rows) > 3 else '')
+                            for reason, rows in list(by_reason.items())[:3])
         checked = sum(_last_check['status'].values())
-        named = '; '.join(f'{name} {source}: {reason}' for name, source, reason in unusable[:3])
-        parts.append(f'the check at the start found {len(unusable)} of {checked} checked rows unusable ({named})')
+        parts.append(f'the check at the start found {len(unusable)} of {checked} checked rows unusable ({reasons})')
     if not parts:
         return None
-    return NoUsableRowsError(f'no training row could be used (ms-swift: "{MS_SWIFT_NO_ROW}"): ' + '; '.join(parts)
+    return NoUsableRowsError(f'no training row could be used{context}: ' + '; '.join(parts)
                              + '. Fix or remove those rows; `swift-video plan` lists every row with its reason.')
 
 
@@ -163,7 +167,7 @@ def _explained(error: Exception) -> Exception:
     """``error``, or our account when it is ms-swift's "no row could be retrieved"."""
     if isinstance(error, NoUsableRowsError) or MS_SWIFT_NO_ROW not in str(error):
         return error
-    return no_usable_rows_error() or error
+    return no_usable_rows_error(f' (ms-swift: "{MS_SWIFT_NO_ROW}")') or error
 
 
 def _wrap_encode_dataset(original):
@@ -176,7 +180,7 @@ def _wrap_encode_dataset(original):
         datasets = original(self, train_dataset, val_dataset, *args, **kwargs)
         if train_dataset is not None and hasattr(train_dataset, '__len__') and len(train_dataset) and (
                 datasets[0] is None or len(datasets[0]) == 0):  # encoded up front, every row dropped
-            error = no_usable_rows_error()
+            error = no_usable_rows_error(' (ms-swift dropped every row while encoding the dataset)')
             if error is not None:
                 raise error
         return datasets
