@@ -11,6 +11,7 @@ of the caller's ``__main__`` re-run), the argument and the result pickled throug
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pickle
@@ -44,6 +45,21 @@ def run_isolated(function: str, argument: Any, *, timeout: float) -> Any:
     if not ok:
         raise IsolatedError(value)
     return value
+
+
+@contextlib.contextmanager
+def torch_on_one_thread():
+    """torch ops inside run on the calling thread only, so they start no OpenMP pool in this process (for work that
+    cannot move to :func:`run_isolated`, e.g. converting a checkpoint while loading it); the thread count is restored
+    (setting it starts no thread)."""
+    import torch
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
 
 
 def _call(request: str, response: str) -> None:

@@ -26,6 +26,12 @@ def parent_work():
     if mode == 'torch_op':  # what the check did before issue 22: torch ops in the parent
         torch.ones(1 << 22).mul_(2).sum()
         return None
+    if mode == 'one_thread_op':  # work that stays in the parent (loading an official PLLaVA checkpoint)
+        from swift_video_ext.common.isolated import torch_on_one_thread
+        with torch_on_one_thread():
+            torch.ones(1 << 22).mul_(2).sum()
+        assert torch.get_num_threads() == 2
+        return None
     from types import SimpleNamespace
     from swift.model import get_processor
     from swift.template import get_template
@@ -70,6 +76,12 @@ def test_probe_catches_a_parent_that_started_openmp():
     """The deadlock the probe looks for: torch ops in the parent, then a fork (if this fails, the others prove
     nothing on this machine)."""
     assert probe('torch_op') == {'child_finished': False, 'checked': None}
+
+
+def test_torch_on_one_thread_leaves_the_process_forkable():
+    """The same op inside :func:`torch_on_one_thread` (how the PLLaVA loader merges an official checkpoint's LoRA in
+    the ``swift`` process) starts no pool: the fork works."""
+    assert probe('one_thread_op') == {'child_finished': True, 'checked': None}
 
 
 def test_plugin_and_token_check_leave_the_process_forkable(tmp_path):
