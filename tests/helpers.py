@@ -422,3 +422,21 @@ def assert_trains_with_padded_loss(records: dict[str, list[dict]]) -> None:
     for name in ('padding_free', 'packing'):
         for key in ('loss', 'grad_norm'):
             assert records[name][0][key] == pytest.approx(records['padded'][0][key], rel=1e-4), (name, key, records)
+
+
+def run_bounded(command: list[str], *, timeout: int = 240, env: dict | None = None,
+                cwd: str | Path | None = None) -> subprocess.CompletedProcess:
+    """:func:`run` for commands that might hang: a hang fails within ``timeout`` s and the command's whole process
+    group (``swift``'s child and the workers it forked) is killed, not left running."""
+    import signal
+
+    process = subprocess.Popen([str(BIN / command[0]), *command[1:]], env=env or command_env(), cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        raise AssertionError(f'{" ".join(command[:2])} hung (killed after {timeout} s):\n{stdout[-2000:]}\n'
+                             f'{stderr[-4000:]}') from None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)

@@ -1,9 +1,13 @@
 """Accounting for the rows ms-swift skips: unusable videos, rows longer than ``--max_length``.
 
 Rows are counted, not attempts: ms-swift's ``Template.encode`` tries a failing row three times, and a row may be
-fetched again later (the next epoch, or as another row's substitute); each row counts once. A warning names each
-file the first time one of its rows fails. At the end of ``swift sft`` the summary is logged and written to
+fetched again later (the next epoch, or as another row's substitute); each row counts once. In training a warning
+names each file the first time one of its rows fails (in inference the caller reports the row: ``swift infer``
+answers it with an error, see :mod:`.infer_check`). At the end of ``swift sft`` the summary is logged and written to
 ``skipped_samples.json`` in the run's output folder (:func:`write_summary`).
+
+A row is bad when its video cannot be used, when ms-swift's template cannot encode it at all, or when its text has
+more ``<video>`` tags than it has videos (:func:`check_media_tags`: the tag would be trained as text, with no frames).
 """
 
 from __future__ import annotations
@@ -36,8 +40,18 @@ def reason_kind(reason: str) -> str:
     return re.split(r'[:(;]', reason, maxsplit=1)[0].strip() or reason
 
 
-def record_bad_sample(source: str, reason: str, row=None) -> int:
-    """Count a skipped row (once, however often it is tried) and warn once per file; returns the rows so far.
+class BadRowError(ValueError):
+    """A row that cannot be trained or answered as written; the message names the row and the reason."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f'{self.source}: {reason}')
+
+
+def record_bad_sample(source: str, reason: str, row=None, *, training: bool = True) -> int:
+    """Count a skipped row (once, however often it is tried); in ``training`` warn once per file. Returns the rows
+    so far.
 
     ``row`` identifies the row (any JSON-able value, e.g. the dataset row); without it the source stands for it.
     """
@@ -46,10 +60,44 @@ def record_bad_sample(source: str, reason: str, row=None) -> int:
         _rows[key] = (str(source), reason)
         first_for_file = source not in _files
         _files[source] += 1
-        if first_for_file:
+        if first_for_file and training:
             get_logger().warning(f'skipped a sample: {source}: {reason} ({len(_rows)} rows skipped so far, '
-                                 f'{len(_files)} distinct files; ms-swift substitutes another sample)')
+                                 f'{len(_files)} distinct files; ms-swift leaves the row out of training)')
     return len(_rows)
+
+
+def record_encode_error(error: Exception, inputs, *, training: bool) -> int:
+    """Count a row the template could not encode: a :class:`~swift_video_ext.video.VideoDecodeError` or
+    :class:`BadRowError` by its source and reason, anything else by the row's first video and the error."""
+    from .template import describe_row
+
+    if isinstance(getattr(error, 'source', None), str) and isinstance(getattr(error, 'reason', None), str):
+        source, reason = error.source, error.reason
+    else:
+        source, reason = describe_row(inputs), f'{type(error).__name__}: {error}'
+    return record_bad_sample(source, reason, row=inputs, training=training)
+
+
+def _tag_count(text, tag: str) -> int:
+    return text.count(tag) if isinstance(text, str) else 0
+
+
+def check_media_tags(inputs, tag: str = '<video>', key: str = 'videos') -> None:
+    """Raise :class:`BadRowError` when the row's messages (and system) hold more ``tag`` than it has ``key`` items.
+
+    ``inputs``: ms-swift's ``StdTemplateInputs`` (or a dict). ms-swift pairs tags and videos in order; a tag left
+    without a video stays in the prompt as text and the row trains with no frames. Fewer tags than videos is
+    ms-swift's to handle (it adds the missing tags).
+    """
+    from .template import describe_row
+
+    get = inputs.get if isinstance(inputs, dict) else lambda name: getattr(inputs, name, None)
+    texts = [message.get('content') for message in get('messages') or [] if isinstance(message, dict)]
+    tags = sum(_tag_count(text, tag) for text in [get('system'), *texts])
+    media = len(get(key) or [])
+    if tags > media:
+        raise BadRowError(describe_row(inputs), f'more {tag} tags than {key} ({tags} tags, {media} {key}; '
+                                                f'"{key}" needs one per tag)')
 
 
 def skipped_samples() -> dict[str, int]:

@@ -27,8 +27,9 @@ def _error_response():
 
 def describe_error(error: Exception) -> str:
     from ..video import VideoDecodeError
+    from .bad_samples import BadRowError
 
-    if isinstance(error, VideoDecodeError):
+    if isinstance(error, (VideoDecodeError, BadRowError)):
         return str(error)
     return f'{type(error).__name__}: {error}'
 

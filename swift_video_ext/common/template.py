@@ -13,7 +13,7 @@ from swift.template import MaxLengthError, Template
 from ..video import SampledVideo, VideoDecodeError
 from ..video.fragment import split_time_fragment
 from ..video.settings import VideoSampling
-from .bad_samples import record_bad_sample, record_over_length
+from .bad_samples import check_media_tags, record_encode_error, record_over_length
 
 
 def resolve_video_source(video: Any):
@@ -105,10 +105,14 @@ class VideoTemplate(Template):
             if self.is_training:
                 record_over_length(describe_row(inputs), str(error), self.max_length)
             raise
-        except VideoDecodeError as error:
+        except Exception as error:  # an unusable video, or any row ms-swift cannot encode
             if self.decode_pixels:  # not while planning
-                record_bad_sample(error.source, error.reason, row=inputs)
+                record_encode_error(error, inputs, training=self.is_training)
             raise
+
+    def _preprocess_inputs(self, inputs) -> None:
+        check_media_tags(inputs)  # a <video> tag without a video is a bad row, not a prompt with no frames
+        super()._preprocess_inputs(inputs)
 
     def visual_token_ids(self) -> set[int]:
         """Ids of the tokens that stand for visual features."""

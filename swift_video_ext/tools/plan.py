@@ -16,11 +16,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..common.bad_samples import BadRowError
 from ..common.template import VideoTemplate, describe_row
 from ..video import VideoDecodeError
 
 CHARS_PER_TOKEN = 4.0  # text-token estimate without the model's tokenizer
 STATUSES = ('ok', 'truncated', 'dropped', 'error')
+PREFERENCE_MODES = ('rlhf', 'kto')  # template modes that encode a chosen and a rejected conversation per row
 
 
 @dataclass
@@ -80,29 +82,51 @@ class _FrameCounter:
         return sampled
 
 
-def plan_row(template, row: dict, index: int, *, exact_text: bool = True) -> RowPlan:
-    """Encode one row probe-only and count its frames and tokens (no verdict yet)."""
-    plan = RowPlan(index + 1, describe_row(row))
+def conversations(row: dict, preference: bool) -> list:
+    """What a row trains, as rows a training-mode template encodes: the row, or its chosen and (if any) rejected
+    conversation when ``preference`` (DPO, KTO, ... rows: ``rejected_response`` / ``rejected_messages``)."""
+    if not preference:
+        return [row]
+    from swift.template import TemplateInputs
+
+    inputs = TemplateInputs.from_dict(row)
+    return [TemplateInputs(chosen=part) for part in (inputs.chosen, inputs.rejected) if part is not None]
+
+
+def _count(template, inputs, exact_text: bool) -> tuple[int, int, int]:
+    """(frames, visual tokens, text tokens) of one conversation; raises what ``template.encode`` raises."""
     counter = None
     if isinstance(template, VideoTemplate):
         counter = _FrameCounter(template)
         template.sample_video = counter
     try:
-        encoded = template.encode(row)
-    except VideoDecodeError as error:
+        encoded = template.encode(inputs)
+    finally:
+        if counter is not None:
+            del template.sample_video
+    mask = visual_mask(template, encoded)
+    text_ids = [token for token, visual in zip(encoded['input_ids'], mask, strict=True) if not visual]
+    text = len(text_ids) if exact_text else estimate_text_tokens(template.tokenizer, text_ids)
+    images = inputs.get('images') if isinstance(inputs, dict) else inputs.chosen.images
+    return (counter.frames if counter else 0) + len(images or []), sum(mask), text
+
+
+def plan_row(template, row: dict, index: int, *, exact_text: bool = True, preference: bool = False) -> RowPlan:
+    """Encode one row probe-only and count its frames and tokens (no verdict yet).
+
+    With ``preference`` the chosen and the rejected conversation are encoded apart (as ms-swift's DPO encoding
+    does, each against ``max_length``) and the longer one counts; ``template`` must be in training mode.
+    """
+    plan = RowPlan(index + 1, describe_row(row))
+    try:
+        counts = [_count(template, inputs, exact_text) for inputs in conversations(row, preference)]
+    except (VideoDecodeError, BadRowError) as error:
         plan.status, plan.reason = 'error', f'{error.source}: {error.reason}'
         return plan
     except Exception as error:  # noqa: BLE001 - a row ms-swift would skip; report it, keep planning
         plan.status, plan.reason = 'error', f'{type(error).__name__}: {error}'
         return plan
-    finally:
-        if counter is not None:
-            del template.sample_video
-    mask = visual_mask(template, encoded)
-    plan.visual_tokens = sum(mask)
-    text_ids = [token for token, visual in zip(encoded['input_ids'], mask, strict=True) if not visual]
-    plan.text_tokens = len(text_ids) if exact_text else estimate_text_tokens(template.tokenizer, text_ids)
-    plan.frames = (counter.frames if counter else 0) + len(row.get('images') or [])
+    plan.frames, plan.visual_tokens, plan.text_tokens = max(counts, key=lambda c: c[1] + c[2])
     return plan
 
 
@@ -126,19 +150,24 @@ class Planner:
         self.exact_text = exact_text
 
     def plan(self, rows, indices: Sequence[int], progress: bool = False) -> list[RowPlan]:
+        """Plans of ``rows[i]`` for each ``i`` in ``indices`` (``rows``: a dataset, list or dict; row ``i + 1``)."""
         template = self.template
-        saved = template.max_length, getattr(template, 'decode_pixels', True)
+        saved = template.max_length, getattr(template, 'decode_pixels', True), template.mode
+        preference = template.mode in PREFERENCE_MODES
         template.max_length = None  # count every row, whatever its length
         template.decode_pixels = False
+        if preference:
+            template.mode = 'train'  # chosen and rejected are planned as two training rows
         try:
             iterator = indices
             if progress:
                 from tqdm import tqdm
 
                 iterator = tqdm(indices, desc='planning rows', unit='row')
-            return [plan_row(template, rows[int(i)], int(i), exact_text=self.exact_text) for i in iterator]
+            return [plan_row(template, rows[int(i)], int(i), exact_text=self.exact_text, preference=preference)
+                    for i in iterator]
         finally:
-            template.max_length, template.decode_pixels = saved
+            template.max_length, template.decode_pixels, template.mode = saved
 
     def with_frame_count(self, rows, indices: Sequence[int], count: int) -> list[RowPlan]:
         """Plans at another frame count (``NUM_FRAMES``, or the cap of ``per_second``/``fps``)."""
@@ -203,11 +232,37 @@ def choose_rows(total: int, limit: int | None, seed: int = 0) -> list[int]:
     return sorted(random.Random(seed).sample(range(total), limit))
 
 
-def describe_plan(plan: RowPlan) -> str:
-    """One line naming a row: its number, source, verdict and, for an unusable row, why."""
+def source_rows(dataset, positions: Sequence[int]) -> list[tuple[int, str]]:
+    """For each position of ``dataset`` as ms-swift hands it to training (shuffled, sampled, split), the row it is
+    in the dataset as loaded (0-based, the order ``swift-video plan`` numbers) and that row's name: ``row N``, line N
+    of its jsonl, or ``row N of <dataset>`` when rows come from several ``--dataset`` values.
+
+    ms-swift shuffles and samples with ``datasets``' index mapping over the loaded rows (every ``--dataset`` in turn,
+    each tagged in its ``dataset`` column); a list, or a dataset without the mapping, is in loaded order.
+    """
+    indices = getattr(dataset, '_indices', None)
+    table = getattr(dataset, 'data', None)
+    loaded = indices.column(0).to_pylist() if indices is not None else None
+    loaded = [int(loaded[p]) if loaded else int(p) for p in positions]
+    tags = table.column('dataset') if table is not None and 'dataset' in table.column_names else None
+    if tags is None or len(tags.unique()) < 2:
+        return [(row, f'row {row + 1}') for row in loaded]
+    import pyarrow.compute as pc
+
+    names, first = {}, {}
+    for row in loaded:
+        names[row] = tag = tags[row].as_py()
+        if tag not in first:
+            first[tag] = pc.index(tags, tag).as_py()  # the tag's rows are consecutive, from its first
+    return [(row, f'row {row - first[names[row]] + 1} of {names[row]}') for row in loaded]
+
+
+def describe_plan(plan: RowPlan, name: str | None = None) -> str:
+    """One line naming a row (``name``, default ``row N``): source, verdict and, for an unusable row, why."""
+    name = name or f'row {plan.row}'
     if plan.status == 'error':
-        return f'row {plan.row} {plan.source}: error ({plan.reason})'
-    return (f'row {plan.row} {plan.source}: {plan.status}, {plan.total_tokens} tokens, {plan.frames} frames'
+        return f'{name} {plan.source}: error ({plan.reason})'
+    return (f'{name} {plan.source}: {plan.status}, {plan.total_tokens} tokens, {plan.frames} frames'
             + (f' ({plan.reason})' if plan.reason else ''))
 
 

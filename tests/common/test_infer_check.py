@@ -1,4 +1,5 @@
-"""`swift infer` on a dataset with one unusable video finishes: other rows answered, the bad row named and marked."""
+"""`swift infer` on a dataset with unusable rows finishes: other rows answered, each bad row named once (the true
+message: no response, nothing substituted) and marked; a ``<video>`` tag without a video is such a row."""
 
 from types import SimpleNamespace
 
@@ -10,25 +11,28 @@ from tests.helpers import infer_results, run, write_jsonl
 
 
 @pytest.mark.slow
-def test_swift_infer_finishes_past_a_bad_video(tiny_pllava, tmp_path):
+def test_swift_infer_finishes_past_bad_rows(tiny_pllava, tmp_path):
     clip = write_counter_clip(tmp_path / 'clip.mp4', num_frames=20, fps=10)
     empty = tmp_path / 'empty.mp4'
     empty.touch()
     rows = [{'messages': [{'role': 'user', 'content': '<video>What happens?'}, {'role': 'assistant', 'content': 'A'}],
-             'videos': [str(video)]} for video in (clip, empty, clip)]
+             'videos': [str(video)] if video else []} for video in (clip, empty, clip, None)]
     dataset = write_jsonl(tmp_path / 'val.jsonl', rows)
     result = run(['swift', 'infer', '--model', str(tiny_pllava), '--model_type', 'pllava', '--val_dataset',
                   str(dataset), '--max_new_tokens', '2', '--temperature', '0', '--max_batch_size', '2',
                   '--result_path', str(tmp_path / 'infer_result' / 'out.jsonl')])
     results = infer_results(tmp_path)
-    assert len(results) == 3
-    assert [r['videos'][0] for r in results] == [str(clip), str(empty), str(clip)]  # dataset order kept
+    assert len(results) == 4
+    assert [r['videos'] for r in results] == [[str(clip)], [str(empty)], [str(clip)], []]  # dataset order kept
     assert isinstance(results[0]['response'], str) and isinstance(results[2]['response'], str)
     assert results[1]['response'] is None and results[1]['error'] == f'{empty}: file is empty (0 bytes)'
     assert 'error' not in results[0]
     log = result.stdout + result.stderr
     assert f'row 2 cannot be encoded and has no response: {empty}: file is empty' in log
-    assert f'skipped a sample: {empty}' in log
+    tagged = "'<video>What happens?': more <video> tags than videos (1 tags, 0 videos"
+    assert results[3]['response'] is None and results[3]['error'].startswith(tagged)
+    assert f'row 4 cannot be encoded and has no response: {tagged}' in log
+    assert log.count('cannot be encoded') == 2 and 'skipped a sample' not in log  # one message per row, the true one
 
 
 def test_batch_infer_marks_the_failed_row_not_its_neighbour(tiny_pllava, tmp_path, capsys):

@@ -10,6 +10,7 @@ from swift.template import register_template
 from transformers import AutoImageProcessor, AutoTokenizer
 
 from ...common.checkpoint import checkpoint_keys, load_state_dict
+from ...common.isolated import torch_on_one_thread
 from ...logging_utils import get_logger
 from .configuration_pllava import PllavaConfig
 from .convert_pllava import (
@@ -57,9 +58,11 @@ class PllavaLoader(ModelLoader):
         logger.info(f'{model_dir}: official PEFT layout; merging its LoRA at alpha={alpha} (PLLAVA_LORA_ALPHA)')
         with torch.device('meta'):
             expected = set(PllavaForConditionalGeneration(config).state_dict())
-        state = convert_official_state_dict(load_state_dict(model_dir), expected, lora_alpha=alpha,
-                                            source=model_dir)
-        model = PllavaForConditionalGeneration.from_pretrained(None, config=config, state_dict=state, **model_kwargs)
+        with torch_on_one_thread():  # the merge must not start OpenMP in a process ms-swift forks later (issue 22)
+            state = convert_official_state_dict(load_state_dict(model_dir), expected, lora_alpha=alpha,
+                                                source=model_dir)
+            model = PllavaForConditionalGeneration.from_pretrained(None, config=config, state_dict=state,
+                                                                   **model_kwargs)
         self._compat_transformers5(model)
         return model
 
