@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextvars
 import dataclasses
 import os
 import random
 from typing import Any
 
 from swift.template import MaxLengthError, Template
+from swift.template.template_inputs import TemplateInputs
 
 from ..video import SampledVideo, VideoDecodeError
 from ..video.fragment import split_time_fragment
@@ -51,6 +53,9 @@ def _decode_data_uri(uri: str) -> bytes:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as error:
         raise VideoDecodeError(label, f'invalid base64 data ({error})') from None
+
+
+_CHECK_MEDIA_TAGS: contextvars.ContextVar[bool] = contextvars.ContextVar('swift_video_check_media_tags', default=True)
 
 
 class VideoTemplate(Template):
@@ -99,6 +104,9 @@ class VideoTemplate(Template):
         ms-swift's own ``encode`` tries a failing row three times; counting here, outside those tries, and by row
         (:mod:`.bad_samples`) makes each row count once.
         """
+        # ms-swift itself encodes bare messages (GRPO logs its prompts as text, media stripped) as TemplateInputs;
+        # the <video>-tag check is for rows users give: dataset dicts and InferRequests
+        check = _CHECK_MEDIA_TAGS.set(not isinstance(inputs, TemplateInputs))
         try:
             return super().encode(inputs, *args, **kwargs)
         except MaxLengthError as error:
@@ -109,9 +117,12 @@ class VideoTemplate(Template):
             if self.decode_pixels:  # not while planning
                 record_encode_error(error, inputs, training=self.is_training)
             raise
+        finally:
+            _CHECK_MEDIA_TAGS.reset(check)
 
     def _preprocess_inputs(self, inputs) -> None:
-        check_media_tags(inputs)  # a <video> tag without a video is a bad row, not a prompt with no frames
+        if _CHECK_MEDIA_TAGS.get():
+            check_media_tags(inputs)  # a <video> tag without a video is a bad row, not a prompt with no frames
         super()._preprocess_inputs(inputs)
 
     def visual_token_ids(self) -> set[int]:

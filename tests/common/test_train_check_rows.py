@@ -121,6 +121,17 @@ def test_video_tag_without_a_video_is_a_bad_row(workdir, capsys):
     assert 'skipped a sample:' not in capsys.readouterr().err
 
 
+def test_ms_swifts_own_text_only_encode_of_a_video_prompt_is_not_a_bad_row(workdir):
+    """GRPO logs each prompt as text: ms-swift encodes ``TemplateInputs.from_dict({'messages': ...})`` with the media
+    stripped (``grpo_trainer._apply_chat_template_to_messages_list``); that is not a user's row and must encode."""
+    from swift.template.template_inputs import TemplateInputs
+
+    template = template_for('pllava', workdir)
+    messages = [{'role': 'user', 'content': '<video>What happens?'}]
+    assert template.encode(TemplateInputs.from_dict({'messages': messages}))['input_ids']
+    assert bad_samples.summary()['rows_skipped'] == 0
+
+
 def test_more_videos_than_tags_is_left_to_ms_swift(workdir, clip):
     """ms-swift adds the missing tags itself; only a tag without a video is bad."""
     template = template_for('pllava', workdir)
