@@ -9,16 +9,11 @@ Usage: python extract_judge_prompts.py <PLLaVA mirror> <MiniGPT4-video mirror> <
 Nothing of the official code is copied: the files are executed from the mirror.
 """
 import json
-import subprocess
 import sys
-import types
+from pathlib import Path
 
-
-def stub(name, **attrs):
-    module = types.ModuleType(name)
-    module.__dict__.update(attrs)
-    sys.modules[name] = module
-    return module
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _loader import git_head, git_show, stub_module  # noqa: E402
 
 
 class _Any:
@@ -26,18 +21,14 @@ class _Any:
     def __getattr__(self, k): return _Any()
     def __call__(self, *a, **k): return _Any()
 
-def show(repo, path):
-    return subprocess.run(['git', '-C', repo, 'show', f'HEAD:{path}'], capture_output=True, text=True,
-                          check=True).stdout
-
 def run_module(repo, path, name):
     for mod in ['torch', 'PIL', 'PIL.Image', 'decord', 'openai', 'tqdm', 'numpy', 'cv2', 'imageio']:
-        stub(mod, OpenAI=_Any, VideoReader=_Any, cpu=_Any, Image=_Any, tqdm=_Any)
-    stub('tasks')
-    stub('tasks.eval')
-    stub('tasks.eval.eval_utils', dump_json=_Any, load_json=_Any, EvalDataset=object)
+        stub_module(mod, OpenAI=_Any, VideoReader=_Any, cpu=_Any, Image=_Any, tqdm=_Any)
+    stub_module('tasks')
+    stub_module('tasks.eval')
+    stub_module('tasks.eval.eval_utils', dump_json=_Any, load_json=_Any, EvalDataset=object)
     ns = {'__name__': name}
-    exec(compile(show(repo, path), path, 'exec'), ns)
+    exec(compile(git_show(repo, path), path, 'exec'), ns)
     return ns
 
 PLLAVA, MG = sys.argv[1], sys.argv[2]
@@ -60,9 +51,9 @@ def capture(path, qa_set):
         def create(model, messages, **kw):
             captured['model'], captured['messages'] = model, messages
             raise RuntimeError('captured')
-    fake = stub('openai', ChatCompletion=ChatCompletion, api_key=None)
+    fake = stub_module('openai', ChatCompletion=ChatCompletion, api_key=None)
     ns = {'__name__': 'gpt_eval'}
-    exec(compile(show(MG, path), path, 'exec'), ns)
+    exec(compile(git_show(MG, path), path, 'exec'), ns)
     ns['openai'] = fake
     ns['annotate']({'k': qa_set}, ['k.json'], '/nonexistent')
     def template(text):
@@ -79,8 +70,7 @@ pair = {'q1': SENT['question1'], 'q2': SENT['question2'], 'a': SENT['answer'], '
 mg = {'zeroshot': capture('GPT_evaluation/evaluate_zeroshot.py', single)}
 for n, name in [(1, 'correctness'), (2, 'detailed_orientation'), (3, 'context'), (4, 'temporal'), (5, 'consistency')]:
     mg[name] = capture(f'GPT_evaluation/evaluate_benchmark_{n}_{name}.py', pair if n == 5 else single)
-commits = {r: subprocess.run(['git', '-C', r, 'rev-parse', 'HEAD'], capture_output=True, text=True).stdout.strip()
-           for r in (PLLAVA, MG)}
+commits = {r: git_head(r) for r in (PLLAVA, MG)}
 result = {'pllava': {'repo': 'magic-research/PLLaVA', 'commit': commits[PLLAVA], **out},
           'minigpt4_video': {'repo': 'Vision-CAIR/MiniGPT4-video', 'commit': commits[MG], 'prompts': mg}}
 with open(sys.argv[3], 'w', encoding='utf-8') as f:

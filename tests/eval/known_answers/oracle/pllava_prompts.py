@@ -14,9 +14,11 @@ conversation exactly as the scripts do:
 The question of the MVBench case is ``MVBenchDataset.qa_template`` of a fixed item.
 """
 import json
-import subprocess
 import sys
-import types
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _loader import git_head, git_show, stub_module  # noqa: E402
 
 
 class _Any:
@@ -30,39 +32,28 @@ class _Any:
         return _Any()
 
 
-def _stub(name, **attrs):
-    module = types.ModuleType(name)
-    module.__dict__.update(attrs)
-    sys.modules[name] = module
-
-
-def _show(repo, path):
-    return subprocess.run(['git', '-C', repo, 'show', f'HEAD:{path}'], capture_output=True, text=True,
-                          check=True).stdout
-
-
 def main(repo, output):
     for name in ('cv2', 'imageio', 'moviepy', 'moviepy.editor', 'decord', 'transformers', 'torch', 'torch.utils',
                  'torch.utils.data', 'torchvision', 'torchvision.transforms', 'torchvision.transforms.functional',
                  'PIL', 'PIL.Image', 'numpy'):
-        _stub(name, VideoFileClip=_Any, VideoReader=_Any, cpu=_Any, StoppingCriteria=object,
+        stub_module(name, VideoFileClip=_Any, VideoReader=_Any, cpu=_Any, StoppingCriteria=object,
               StoppingCriteriaList=_Any, AutoProcessor=_Any, AutoModelForZeroShotObjectDetection=_Any,
               Dataset=object, InterpolationMode=_Any, Image=_Any, device=_Any, cuda=_Any(), LongTensor=_Any,
               FloatTensor=_Any, Tensor=_Any)
     easydict = {'__name__': 'utils.easydict'}
-    exec(compile(_show(repo, 'utils/easydict.py'), 'utils/easydict.py', 'exec'), easydict)
-    _stub('utils')
-    _stub('utils.easydict', EasyDict=easydict['EasyDict'])
+    exec(compile(git_show(repo, 'utils/easydict.py'), 'utils/easydict.py', 'exec'), easydict)
+    stub_module('utils')
+    stub_module('utils.easydict', EasyDict=easydict['EasyDict'])
     ns = {'__name__': 'tasks.eval.eval_utils'}
-    exec(compile(_show(repo, 'tasks/eval/eval_utils.py'), 'tasks/eval/eval_utils.py', 'exec'), ns)
+    exec(compile(git_show(repo, 'tasks/eval/eval_utils.py'), 'tasks/eval/eval_utils.py', 'exec'), ns)
     templates = ns['conv_templates']
     mvbench = {'question': 'What colour is the video?', 'candidates': ['red', 'green', 'blue', 'black'],
                'answer': 'green'}
     mvbench_ns = {'__name__': 'mvbench'}
-    _stub('tasks')
-    _stub('tasks.eval')
-    _stub('tasks.eval.eval_utils', dump_json=_Any, load_json=_Any, EvalDataset=object)
-    exec(compile(_show(repo, 'tasks/eval/mvbench/__init__.py'), 'mvbench', 'exec'), mvbench_ns)
+    stub_module('tasks')
+    stub_module('tasks.eval')
+    stub_module('tasks.eval.eval_utils', dump_json=_Any, load_json=_Any, EvalDataset=object)
+    exec(compile(git_show(repo, 'tasks/eval/mvbench/__init__.py'), 'mvbench', 'exec'), mvbench_ns)
     question, answer = mvbench_ns['MVBenchDataset'].qa_template(None, mvbench)
     cases = {}
     conv = templates['eval_mvbench'].copy()
@@ -76,7 +67,7 @@ def main(repo, output):
     conv = templates['eval_vcgbench'].copy()
     conv.user_query('Describe the video.', None, None, is_mm=True)
     cases['vcgbench'] = {'question': 'Describe the video.', 'prompt': conv.get_prompt()}
-    commit = subprocess.run(['git', '-C', repo, 'rev-parse', 'HEAD'], capture_output=True, text=True).stdout.strip()
+    commit = git_head(repo)
     with open(output, 'w', encoding='utf-8') as f:
         json.dump({'official_repo': 'magic-research/PLLaVA', 'commit': commit, 'file': 'tasks/eval/eval_utils.py',
                    'function': 'Conversation.user_query / assistant_response / get_prompt', 'cases': cases}, f,

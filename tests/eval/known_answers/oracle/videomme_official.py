@@ -13,6 +13,10 @@ import re
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _loader import git_show  # noqa: E402
 
 COMMIT = '49a2e67a663dac16ab5f1fd164d1c72b880ea03f^'
 RESPONSES = ['A', ' B. Gray.', 'The best answer is C', 'The best answer is: (D)', '(a)', 'b', 'Best option: A',
@@ -27,8 +31,7 @@ QUESTIONS = [  # (duration, answer, response)
 
 
 def main(repo, output):
-    source = subprocess.run(['git', '-C', repo, 'show', f'{COMMIT}:evaluation/eval_your_results.py'],
-                            capture_output=True, text=True, check=True).stdout
+    source = git_show(repo, 'evaluation/eval_your_results.py', COMMIT)
     ns = {'__name__': 'eval_your_results'}
     exec(compile(source, 'evaluation/eval_your_results.py', 'exec'), ns)
     extract = [{'response': r, 'output': ns['extract_characters_regex'](r)} for r in RESPONSES]
