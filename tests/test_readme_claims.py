@@ -1,5 +1,5 @@
-"""README claims that no other test pins: extract-frames' hash-based held-out split; the "Coming from older
-ms-swift" table against ms-swift 4.6's argument parsers.
+"""Documented claims that no other test pins: extract-frames' hash-based held-out split (docs/models/gemma4-frames.md);
+the "Coming from older ms-swift" table (docs/troubleshooting.md) against ms-swift 4.6's argument parsers.
 
 (The merged-export Auto-class loading and ``args.json`` claims need a training run: they live in each model's
 ``tests/models/*/test_e2e.py``, which reuse that file's one ``swift sft``.)
@@ -54,9 +54,9 @@ def test_csv_split_column_overrides_the_hash():
 
 
 def renamed_flags_table() -> list[tuple[str, str]]:
-    """(older docs, ms-swift 4.6) cells of the README's "Coming from older ms-swift" table."""
-    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text()
-    section = readme.split('## Coming from older ms-swift', 1)[1].split('\n## ', 1)[0]
+    """(older docs, ms-swift 4.6) cells of the "Coming from older ms-swift" table in docs/troubleshooting.md."""
+    page = (Path(__file__).resolve().parents[1] / 'docs' / 'troubleshooting.md').read_text()
+    section = page.split('## Coming from older ms-swift', 1)[1].split('\n## ', 1)[0]
     rows = [line.split('|')[1:3] for line in section.splitlines() if line.startswith('| `')]
     assert len(rows) >= 10, section
     return [(old, new) for old, new in rows]

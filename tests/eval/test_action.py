@@ -58,7 +58,7 @@ def test_empty(rows):
 
 def test_cli_min_similarity_threshold(tmp_path):
     """Default 0.5: 'swimmming' (ratio 0.94 to 'swimming') maps, 'xylophone' (< 0.5 to every class) stays unmapped;
-    --min-similarity 0 maps every answer (README, "Gemma-4": the similarity threshold)."""
+    --min-similarity 0 maps every answer (docs/models/gemma4-frames.md: the similarity threshold)."""
     import difflib
 
     classes = ['juggling balls', 'swimming']

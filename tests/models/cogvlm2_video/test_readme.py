@@ -1,4 +1,5 @@
-"""README's CogVLM2-Video template table is what the templates render (tiny checkpoint, fixed rows)."""
+"""The CogVLM2-Video template table (docs/models/cogvlm2-video.md) is what the templates render (tiny checkpoint,
+fixed rows)."""
 
 import re
 from pathlib import Path
@@ -7,17 +8,17 @@ import pytest
 
 from swift_video_ext.video.synthetic import write_counter_clip
 
-README = Path(__file__).parents[3] / 'README.md'
+PAGE = Path(__file__).parents[3] / 'docs' / 'models' / 'cogvlm2-video.md'
 
 
 def readme_layouts() -> dict[str, str]:
-    section = README.read_text().split('## CogVLM2-Video', 1)[1].split('\n## ', 1)[0]
+    section = PAGE.read_text().split('## Templates', 1)[1].split('\n## ', 1)[0]
     rows = re.findall(r'^\| `(cogvlm2_video_\w+)`[^|]*\|[^|]*\| (.+) \|$', section, flags=re.M)
     return dict(rows)
 
 
 def render(template, encoded: dict) -> str:
-    """Token ids → README notation: ``[BOS]``, ``[EOS]``, runs of vision slots as ``[pad]×N``, text decoded."""
+    """Token ids → the table's notation: ``[BOS]``, ``[EOS]``, runs of vision slots as ``[pad]×N``, text decoded."""
     tokenizer = template.processor.tokenizer
     parts, text, run = [], [], 0
 

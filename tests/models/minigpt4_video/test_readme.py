@@ -1,4 +1,4 @@
-"""README's MiniGPT4-Video template table is what the templates produce on its fixed row."""
+"""The MiniGPT4-Video template table (docs/models/minigpt4-video.md) is what the templates produce on its fixed row."""
 
 import re
 from pathlib import Path
@@ -10,11 +10,11 @@ from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
 
 from .test_official_prompts import make_template
 
-README = Path(__file__).parents[3] / 'README.md'
+PAGE = Path(__file__).parents[3] / 'docs' / 'models' / 'minigpt4-video.md'
 
 
 def readme_layouts() -> dict[str, str]:
-    table = README.read_text().split('<!-- minigpt4-templates -->')[1].split('<!-- /minigpt4-templates -->')[0]
+    table = PAGE.read_text().split('<!-- minigpt4-templates -->')[1].split('<!-- /minigpt4-templates -->')[0]
     layouts = {}
     for row in table.strip().splitlines()[2:]:
         names, _, layout = (cell.strip() for cell in row.strip('|').split('|'))

@@ -1,4 +1,4 @@
-"""README's PLLaVA template table is what the templates render (tiny tokenizer, fixed row)."""
+"""The PLLaVA template table (docs/models/pllava.md) is what the templates render (tiny tokenizer, fixed row)."""
 
 import re
 from pathlib import Path
@@ -7,11 +7,11 @@ import pytest
 
 from swift_video_ext.models.pllava.template import VCG_SYSTEM
 
-README = Path(__file__).parents[3] / 'README.md'
+PAGE = Path(__file__).parents[3] / 'docs' / 'models' / 'pllava.md'
 
 
 def readme_layouts() -> dict[str, str]:
-    section = README.read_text().split('## PLLaVA', 1)[1].split('\n## ', 1)[0]
+    section = PAGE.read_text().split('## Templates', 1)[1].split('\n## ', 1)[0]
     rows = re.findall(r'^\| `(pllava\w*)`[^|]*\|[^|]*\| `(.+)` \|$', section, flags=re.M)
     return {name: layout.replace('\\|', '|') for name, layout in rows}
 
