@@ -241,7 +241,9 @@ def test_readme_gives_make_test_as_the_test_command():
     """``.ci/run`` runs "exactly README's test command": README must give it, and it must be the one CI runs."""
     readme = [command.words for command in commands_of(ROOT / 'README.md')]
     assert ('make', 'test') in readme
-    assert re.search(r'^make test$', (ROOT / '.ci' / 'run').read_text(), flags=re.M)
+    ci_script = (ROOT / '.ci' / 'run').read_text()
+    assert re.search(r'^make test$', ci_script, flags=re.M)
+    assert re.search(r'^make test-vllm$', ci_script, flags=re.M)  # §9: the vLLM path is guarded by CI (vllm.md)
 
 
 def test_scripts_in_commands_exist():
