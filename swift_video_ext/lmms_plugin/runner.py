@@ -19,7 +19,7 @@ from .requests import Generation, Visuals, user_content
 
 logger = get_logger()
 
-# Environment knobs that change what the model sees (README, "Environment knobs"); recorded when set.
+# Environment knobs that change what the model sees (docs/knobs.md); recorded when set.
 ENV_KNOBS = ('NUM_FRAMES', 'FPS', 'FPS_MIN_FRAMES', 'FPS_MAX_FRAMES', 'VIDEO_STRATEGY', 'VIDEO_START', 'VIDEO_END',
              'VIDEO_MAX_PIXELS', 'VIDEO_SHORTEST_EDGE', 'VIDEO_LOAD_BACKEND', 'VIDEO_SOURCE_FPS', 'COGVLM2_TIMESTAMPS',
              'MAX_SUBTITLE_WORDS', 'SUBTITLE_ROOT', 'PLLAVA_LORA_ALPHA', 'PLLAVA_IMAGE_TOKEN_ID', 'ROOT_IMAGE_DIR')
