@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import torch
-from transformers import PreTrainedModel, set_seed
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedModel, set_seed
 from transformers.utils import ModelOutput
 
 from swift_video_ext.common.configuration import ForeignModelTypeError
@@ -47,6 +47,13 @@ def _count_parameters(cls: type, init, config) -> int:
     with torch.device('meta'):
         init(probe, copy.deepcopy(config))
     return sum(p.numel() for p in probe.parameters())
+
+
+def save_tiny_llama(folder: Path) -> Path:
+    """A complete Llama checkpoint (config and weights, model_type llama) of a few thousand parameters."""
+    LlamaForCausalLM(LlamaConfig(vocab_size=50, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                 num_attention_heads=2)).save_pretrained(folder)
+    return folder
 
 
 def can_init_all_missing_weights(model_class: type, config) -> None:
