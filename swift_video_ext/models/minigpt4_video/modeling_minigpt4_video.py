@@ -5,6 +5,16 @@ it one-to-one; BLIP-2's final LayerNorm is not used). Its 257 x 1408 output (CLS
 ``ln_vision`` (LayerNorm, eps 1e-5), loses CLS, and is reshaped from 256 x 1408 to 64 x 5632: output token j is the
 concatenation of raster-order patches 4j .. 4j+3 (a 1x4 horizontal strip, *not* a 2x2 block). ``llama_proj`` maps
 each to the LLM width; the 64 embeddings of a frame fill that frame's 64 ``image_token_id`` slots in the prompt.
+
+One class wraps the whole causal LM (``language_model`` is a ``LlamaForCausalLM`` / ``MistralForCausalLM``), not
+transformers' newer VLM split (``…Model`` holding vision + base LM, ``…ForConditionalGeneration`` adding
+``lm_head``, as LLaVA). The split would rename every weight in memory (``language_model.model.*`` →
+``model.language_model.*``, ``language_model.lm_head`` → ``lm_head``, ``vision_model.*`` → ``model.vision_model.*``):
+a conversion mapping could keep the files' keys, but ms-swift's model arch (freeze / LoRA targets), adapters
+trained on this layout and the vLLM port address these names, so behaviour would not stay identical. The cost of
+keeping it: ``base_model`` is the LLM, and a folder holding it alone (transformers' ``test_correct_missing_keys``)
+has ``model_type`` llama, which :class:`MiniGPT4VideoConfig` refuses with a clear error instead of filling the
+missing sub-configs with the released model's defaults.
 """
 
 import torch
