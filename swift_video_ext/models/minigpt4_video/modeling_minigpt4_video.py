@@ -10,8 +10,8 @@ One class wraps the whole causal LM (``language_model`` is a ``LlamaForCausalLM`
 transformers' newer VLM split (``…Model`` holding vision + base LM, ``…ForConditionalGeneration`` adding
 ``lm_head``, as LLaVA). The split would rename every weight in memory (``language_model.model.*`` →
 ``model.language_model.*``, ``language_model.lm_head`` → ``lm_head``, ``vision_model.*`` → ``model.vision_model.*``):
-a conversion mapping could keep the files' keys, but ms-swift's model arch (freeze / LoRA targets), adapters
-trained on this layout and the vLLM port address these names, so behaviour would not stay identical. The cost of
+a conversion mapping could keep the checkpoint files' keys, but ms-swift's model arch (freeze / LoRA targets) and
+PEFT adapters trained on this layout address the in-memory names, so behaviour would not stay identical. The cost of
 keeping it: ``base_model`` is the LLM, and a folder holding it alone (transformers' ``test_correct_missing_keys``)
 has ``model_type`` llama, which :class:`MiniGPT4VideoConfig` refuses with a clear error instead of filling the
 missing sub-configs with the released model's defaults.
