@@ -10,6 +10,8 @@ from __future__ import annotations
 from huggingface_hub.dataclasses import strict
 from transformers import PreTrainedConfig
 
+from ...common.configuration import RejectsForeignModelType
+
 
 @strict
 class CogVLM2VideoVisionConfig(PreTrainedConfig):
@@ -43,7 +45,7 @@ class CogVLM2VideoVisionConfig(PreTrainedConfig):
 
 
 @strict
-class CogVLM2VideoConfig(PreTrainedConfig):
+class CogVLM2VideoConfig(RejectsForeignModelType, PreTrainedConfig):
     """Language model (Llama-3 dims by default) plus ``vision_config``.
 
     ``tokens_per_frame`` = (grid / 2)² patches after the 2x2 conv + boi + eoi = 66 for the released model.

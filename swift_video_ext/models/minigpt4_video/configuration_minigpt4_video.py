@@ -5,13 +5,15 @@ from __future__ import annotations
 from huggingface_hub.dataclasses import strict
 from transformers import AutoConfig, Blip2VisionConfig, PreTrainedConfig
 
+from ...common.configuration import RejectsForeignModelType
+
 # Per LLM family: frames per video, subtitle word budget, context length of the released configs.
 FAMILY_DEFAULTS = {'llama2': {'num_frames': 45, 'max_subtitle_words': 400, 'max_context_len': 3600},
                    'mistral': {'num_frames': 90, 'max_subtitle_words': 800, 'max_context_len': 7200}}
 
 
 @strict
-class MiniGPT4VideoConfig(PreTrainedConfig):
+class MiniGPT4VideoConfig(RejectsForeignModelType, PreTrainedConfig):
     r"""EVA ViT-g/14 (``vision_config``: BLIP-2's vision config, 39 blocks) → ``ln_vision`` → CLS dropped →
     ``concat_tokens`` consecutive patch tokens concatenated → ``Linear(concat_tokens · 1408 → LLM hidden)``.
 
@@ -23,6 +25,8 @@ class MiniGPT4VideoConfig(PreTrainedConfig):
     """
 
     model_type = 'minigpt4_video'
+    foreign_model_type_hint = ('Released MiniGPT4-Video checkpoints are converted first: '
+                               '`swift-video convert minigpt4-video`.')
     sub_configs = {'vision_config': Blip2VisionConfig, 'text_config': AutoConfig}
 
     vision_config: dict | PreTrainedConfig | None = None

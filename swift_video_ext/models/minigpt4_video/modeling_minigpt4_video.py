@@ -5,13 +5,24 @@ it one-to-one; BLIP-2's final LayerNorm is not used). Its 257 x 1408 output (CLS
 ``ln_vision`` (LayerNorm, eps 1e-5), loses CLS, and is reshaped from 256 x 1408 to 64 x 5632: output token j is the
 concatenation of raster-order patches 4j .. 4j+3 (a 1x4 horizontal strip, *not* a 2x2 block). ``llama_proj`` maps
 each to the LLM width; the 64 embeddings of a frame fill that frame's 64 ``image_token_id`` slots in the prompt.
+
+One class wraps the whole causal LM (``language_model`` is a ``LlamaForCausalLM`` / ``MistralForCausalLM``), not
+transformers' newer VLM split (``…Model`` holding vision + base LM, ``…ForConditionalGeneration`` adding
+``lm_head``, as LLaVA). The split would rename every weight in memory (``language_model.model.*`` →
+``model.language_model.*``, ``language_model.lm_head`` → ``lm_head``, ``vision_model.*`` → ``model.vision_model.*``):
+a conversion mapping could keep the checkpoint files' keys, but ms-swift's model arch (freeze / LoRA targets) and
+PEFT adapters trained on this layout address the in-memory names, so behaviour would not stay identical. The cost of
+keeping it: ``base_model`` is the LLM, and a folder holding it alone (transformers' ``test_correct_missing_keys``)
+has ``model_type`` llama, which :class:`MiniGPT4VideoConfig` refuses with a clear error instead of filling the
+missing sub-configs with the released model's defaults.
 """
 
 import torch
 from torch import nn
 from transformers import AutoModelForCausalLM, GenerationMixin, PreTrainedModel
-from transformers.modeling_outputs import BaseModelOutputWithPooling
+from transformers.modeling_outputs import BaseModelOutput, BaseModelOutputWithPooling
 from transformers.models.blip_2.modeling_blip_2 import Blip2Encoder, Blip2VisionEmbeddings
+from transformers.utils import can_return_tuple
 
 from ...common.dummy_vision import with_dummy_vision
 from ...common.generation import FlatFramesGenerationMixin, per_sample_counts
@@ -33,10 +44,26 @@ class EvaVisionTransformer(nn.Module):
         self.embeddings = Blip2VisionEmbeddings(config)
         self.encoder = Blip2Encoder(config)
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward(self, pixel_values: torch.Tensor, output_hidden_states: bool = False,
+                output_attentions: bool = False) -> BaseModelOutput:
+        """(N, 3, S, S) → ``last_hidden_state`` (N, 1 + patches, hidden); on request the embeddings and every block's
+        output (``hidden_states``, blocks + 1) and every block's attention weights (``attentions``, eager only)."""
         if self.config._attn_implementation is None:  # a plain sub-module: from_pretrained does not set it
             self.config._attn_implementation = 'sdpa'  # unmasked, bidirectional: SDPA is exact everywhere
-        return self.encoder(inputs_embeds=self.embeddings(pixel_values)).last_hidden_state
+        hidden = self.embeddings(pixel_values)
+        states, attentions = [hidden] if output_hidden_states else None, []
+        hooks = [layer.self_attn.register_forward_hook(lambda _, __, out: attentions.append(out[1]))
+                 for layer in self.encoder.layers] if output_attentions else []
+        try:
+            for layer in self.encoder.layers:  # Blip2Encoder.forward's loop, keeping each block's output
+                hidden = layer(hidden)
+                if states is not None:  # kept only on request: one (N, 1 + patches, hidden) tensor per block
+                    states.append(hidden)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        return BaseModelOutput(last_hidden_state=hidden, hidden_states=None if states is None else tuple(states),
+                               attentions=tuple(a for a in attentions if a is not None) if output_attentions else None)
 
 
 class MiniGPT4VideoPreTrainedModel(PreTrainedModel):
@@ -96,19 +123,38 @@ class MiniGPT4VideoForConditionalGeneration(FlatFramesGenerationMixin, MiniGPT4V
     def get_decoder(self) -> nn.Module:
         return self.language_model.get_decoder()
 
+    def encode_frames(self, pixel_values: torch.Tensor, output_hidden_states: bool = False,
+                      output_attentions: bool = False) -> BaseModelOutputWithPooling:
+        """(ΣT, 3, S, S) frames → ``last_hidden_state`` ``ln_vision(EVA(frames))`` (ΣT, 1 + patches, vision hidden),
+        ``pooler_output`` the projected tokens (ΣT, tokens_per_frame, LLM hidden), and EVA's ``hidden_states`` /
+        ``attentions`` on request."""
+        vision = self.vision_model(pixel_values.to(self.vision_model.embeddings.patch_embedding.weight.dtype),
+                                   output_hidden_states=output_hidden_states, output_attentions=output_attentions)
+        hidden = self.ln_vision(vision.last_hidden_state)
+        tokens = concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)
+        return BaseModelOutputWithPooling(last_hidden_state=hidden,
+                                          pooler_output=self.llama_proj(tokens.to(self.llama_proj.weight.dtype)),
+                                          hidden_states=vision.hidden_states, attentions=vision.attentions)
+
     def frame_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """(ΣT, 3, S, S) frames → (ΣT, tokens_per_frame, LLM hidden)."""
-        projector_dtype = self.llama_proj.weight.dtype
-        hidden = self.ln_vision(self.vision_model(pixel_values.to(self.vision_model.embeddings.patch_embedding
-                                                                  .weight.dtype)))
-        tokens = concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)
-        return self.llama_proj(tokens.to(projector_dtype))
+        return self.encode_frames(pixel_values).pooler_output
 
-    def get_video_features(self, pixel_values_videos: torch.Tensor, **kwargs) -> BaseModelOutputWithPooling:
+    @can_return_tuple
+    def get_video_features(self, pixel_values_videos: torch.Tensor, output_hidden_states: bool | None = None,
+                           output_attentions: bool | None = None, **kwargs) -> BaseModelOutputWithPooling:
         """transformers' convention: ``pixel_values_videos`` (V, T, 3, S, S), or flat frames (ΣT, 3, S, S) →
-        ``pooler_output`` (ΣT, tokens_per_frame, LLM hidden), the embeddings that fill the image slots."""
+        ``pooler_output`` (ΣT, tokens_per_frame, LLM hidden), the embeddings that fill the image slots;
+        ``last_hidden_state`` (ΣT, 1 + patches, vision hidden), the vision tower's output after ``ln_vision``;
+        ``hidden_states`` (EVA blocks + 1) and ``attentions`` (EVA blocks, eager attention) when asked for, by
+        argument or by the config; a tuple when ``return_dict=False``."""
         frames = pixel_values_videos.flatten(0, 1) if pixel_values_videos.dim() == 5 else pixel_values_videos
-        return BaseModelOutputWithPooling(pooler_output=self.frame_features(frames))
+        if output_hidden_states is None:
+            output_hidden_states = bool(self.config.output_hidden_states)
+        if output_attentions is None:
+            output_attentions = bool(self.config.output_attentions)
+        return self.encode_frames(frames, output_hidden_states=output_hidden_states,
+                                  output_attentions=output_attentions)
 
     def image_slots(self, input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor) -> torch.Tensor:
         """(B, L) mask of the image slots: from ``input_ids``, or, given only embeddings, the positions whose
@@ -130,7 +176,7 @@ class MiniGPT4VideoForConditionalGeneration(FlatFramesGenerationMixin, MiniGPT4V
         frames = pixel_values if pixel_values is not None else pixel_values_videos
         if frames is not None:
             slots = self.image_slots(input_ids, inputs_embeds)
-            features = self.get_video_features(frames).pooler_output.flatten(0, 1)
+            features = self.frame_features(frames).flatten(0, 1)
             if features.shape[0] != int(slots.sum()):
                 raise ValueError(f'{int(slots.sum())} image slots in the prompt but {features.shape[0]} embeddings '
                                  f'from the frames ({self.config.tokens_per_frame} per frame)')

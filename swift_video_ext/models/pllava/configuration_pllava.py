@@ -7,9 +7,11 @@ import math
 from huggingface_hub.dataclasses import strict
 from transformers import LlavaConfig
 
+from ...common.configuration import RejectsForeignModelType
+
 
 @strict
-class PllavaConfig(LlavaConfig):
+class PllavaConfig(RejectsForeignModelType, LlavaConfig):
     r"""LLaVA with adaptive average pooling of the projected video features.
 
     Args:
@@ -23,6 +25,8 @@ class PllavaConfig(LlavaConfig):
     """
 
     model_type = 'pllava'
+    foreign_model_type_hint = ('Official PLLaVA folders (model_type llava) load through ms-swift: '
+                               '`--model_type pllava`.')
 
     num_frames: int = 16
     pooling_shape: list[int] | tuple[int, ...] = (16, 12, 12)

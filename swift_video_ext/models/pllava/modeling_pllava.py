@@ -5,6 +5,9 @@ linear) → (T, h·w, D) → repeated to ``num_frames`` when shorter → adaptiv
 (T', h', w') → T'·h'·w' tokens, frame-major then row-major, scattered into the video's placeholder tokens.
 A still image is one frame repeated to ``num_frames``. Pooling happens after the projector (LLaVA-NeXT-Video pools
 before it, which is not equivalent).
+
+Weight initialisation is LLaVA's, CLIP's and Llama's own (``_init_weights`` of each transformers sub-model), so the
+classes say they are library code (:func:`library_code`); see there why that matters for missing weights.
 """
 
 import torch
@@ -46,9 +49,22 @@ def repeat_frames(features: torch.Tensor, num_frames: int) -> torch.Tensor:
     return features.index_select(0, index)
 
 
+def library_code(cls) -> bool:
+    """``is_custom_code()`` for the PLLaVA classes: False, as for transformers' own LLaVA.
+
+    transformers treats classes defined outside its package as remote code whose ``_init_weights`` may write tensors
+    in place, and, for such models, skips every module whose own parameters are all initialised, vacuously so a
+    module with none. CLIP initialises its attention and MLP ``Linear`` weights from the parent module (which owns no
+    parameter), so a missing CLIP weight (e.g. ``from_pretrained`` of a partial checkpoint) would keep whatever memory
+    it was given. Every ``_init_weights`` PLLaVA runs is transformers' own, which honours the initialised flags.
+    """
+    return False
+
+
 class PllavaModel(LlavaModel):
     config: PllavaConfig
     config_class = PllavaConfig
+    is_custom_code = classmethod(library_code)
 
     def pool_video(self, frame_features: torch.Tensor) -> torch.Tensor:
         """(T, h·w, D) projected features of one video → (prod(pooling_shape), D) tokens."""
@@ -121,6 +137,7 @@ def flatten_media(pixel_values: torch.Tensor | None, pixel_values_videos: torch.
 class PllavaForConditionalGeneration(FlatFramesGenerationMixin, LlavaForConditionalGeneration):
     config: PllavaConfig
     config_class = PllavaConfig
+    is_custom_code = classmethod(library_code)
 
     def flat_media_blocks(self, input_ids: torch.Tensor, model_kwargs: dict) -> dict[str, list[int]]:
         """Media per sample from its image tokens; frames per sample from ``frames_per_media``."""
