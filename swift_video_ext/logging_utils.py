@@ -1,32 +1,7 @@
-"""The package logger: INFO and up to stderr, prefixed like ms-swift's own log lines."""
+"""The package logger (defined in the video core, the bottom layer, so that it imports nothing above it)."""
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
+from .video.log import get_logger
 
-_LOGGER_NAME = 'swift_video_ext'
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at emit time (so redirections and test capture see it)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value):
-        pass
-
-
-def get_logger() -> logging.Logger:
-    logger = logging.getLogger(_LOGGER_NAME)
-    if not logger.handlers:
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter('[%(levelname)s:swift_video_ext] %(message)s'))
-        logger.addHandler(handler)
-        logger.setLevel(os.environ.get('SWIFT_VIDEO_LOG_LEVEL', 'INFO').upper())
-        logger.propagate = False
-    return logger
+__all__ = ['get_logger']

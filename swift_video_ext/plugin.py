@@ -9,11 +9,11 @@ def register_all() -> None:
     global _registered
     if _registered:
         return
-    from .common import padding_free, process_group, stream, train_check
-    from .common.post_import import when_imported
+    from .common import padding_free, process_group, stream
     from .common.remote_code import install_probe_guard
     from .datasets.register import register as register_datasets
     from .eval import evalscope_benchmarks
+    from .hooks import train_check
     from .models import MODEL_PACKAGES
     from .models.cogvlm2_video.register import register as register_cogvlm2_video
     from .models.gemma4.register import register as register_gemma4
@@ -30,7 +30,7 @@ def register_all() -> None:
     process_group.install()
     padding_free.install()
     stream.install()
-    when_imported('swift.arguments.eval_args', evalscope_benchmarks.install)  # `swift eval`: our benchmarks
+    evalscope_benchmarks.install()  # `swift eval`: our benchmarks (once ms-swift's eval arguments are imported)
     _registered = True
 
 

@@ -69,8 +69,6 @@ def record_bad_sample(source: str, reason: str, row=None, *, training: bool = Tr
 def record_encode_error(error: Exception, inputs, *, training: bool) -> int:
     """Count a row the template could not encode: a :class:`~swift_video_ext.video.VideoDecodeError` or
     :class:`BadRowError` by its source and reason, anything else by the row's first video and the error."""
-    from .template import describe_row
-
     if isinstance(getattr(error, 'source', None), str) and isinstance(getattr(error, 'reason', None), str):
         source, reason = error.source, error.reason
     else:
@@ -89,8 +87,6 @@ def check_media_tags(inputs, tag: str = '<video>', key: str = 'videos') -> None:
     without a video stays in the prompt as text and the row trains with no frames. Fewer tags than videos is
     ms-swift's to handle (it adds the missing tags).
     """
-    from .template import describe_row
-
     get = inputs.get if isinstance(inputs, dict) else lambda name: getattr(inputs, name, None)
     texts = [message.get('content') for message in get('messages') or [] if isinstance(message, dict)]
     tags = sum(_tag_count(text, tag) for text in [get('system'), *texts])
@@ -184,3 +180,18 @@ def record_bad_subtitles(path: str, reason: str) -> int:
 def bad_subtitle_files() -> dict[str, int]:
     """Subtitle files that could not be read in this process and how often."""
     return dict(_bad_subtitles)
+
+
+def describe_row(inputs) -> str:
+    """A row's name in messages: its first video or image, else the start of its first message."""
+    get = inputs.get if isinstance(inputs, dict) else lambda key: getattr(inputs, key, None)
+    for key in ('videos', 'images'):
+        media = get(key) or []
+        if media:
+            first = media[0]
+            if isinstance(first, dict):
+                first = first.get('path') or '<bytes>'
+            return first if isinstance(first, str) else f'<{type(first).__name__}>'
+    messages = get('messages') or []
+    text = messages[0].get('content', '') if messages and isinstance(messages[0], dict) else ''
+    return repr(str(text)[:60])

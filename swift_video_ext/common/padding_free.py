@@ -14,15 +14,15 @@ attention implementations — keeps ms-swift's own check and message.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..logging_utils import get_logger
-from .post_import import when_imported
+from . import seam
 
 MASKED_TYPES = frozenset({'pllava', 'cogvlm2_video_ts', 'minigpt4_video'})  # sample isolation tested with sdpa/eager
 MASKED_ATTENTION = (None, 'sdpa', 'eager')
 logger = get_logger()
-_installed = False
 
 
 def allows_masked_packing(args: Any) -> bool:
@@ -32,6 +32,7 @@ def allows_masked_packing(args: Any) -> bool:
 
 
 def _wrap(original):
+    @functools.wraps(original)
     def _check_padding_free(self) -> None:
         if not allows_masked_packing(self):
             return original(self)
@@ -43,19 +44,9 @@ def _wrap(original):
                     'each packed row: memory and time grow with the square of the packed length); with flash-attn '
                     'installed, --attn_impl flash_attn is the fast path')
 
-    _check_padding_free.__wrapped__ = original
     return _check_padding_free
 
 
-def _patch(module) -> None:
-    cls = module.SftArguments
-    if not hasattr(cls._check_padding_free, '__wrapped__'):
-        cls._check_padding_free = _wrap(cls._check_padding_free)
-
-
 def install() -> None:
-    """Patch ``SftArguments._check_padding_free`` once ms-swift's sft arguments are imported (idempotent)."""
-    global _installed
-    if not _installed:
-        when_imported('swift.arguments.sft_args', _patch)
-        _installed = True
+    """Wrap ``SftArguments._check_padding_free`` through the seam once ms-swift's sft arguments are imported."""
+    seam.install(seam.PADDING_FREE, _wrap)

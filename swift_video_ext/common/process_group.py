@@ -8,11 +8,10 @@ once in a full test run on 2 busy cores. The hook below destroys the group at ex
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import sys
 
-_installed = False
+from . import seam
 
 
 def close_process_group() -> None:
@@ -25,8 +24,5 @@ def close_process_group() -> None:
 
 
 def install() -> None:
-    """Register :func:`close_process_group` to run at exit (once)."""
-    global _installed
-    if not _installed:
-        atexit.register(close_process_group)
-        _installed = True
+    """Register :func:`close_process_group` to run at exit (once), through the seam."""
+    seam.at_exit(seam.PROCESS_GROUP_AT_EXIT, close_process_group)

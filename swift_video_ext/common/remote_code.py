@@ -6,7 +6,8 @@ ship ``configuration_cogvlm.py``; anyone can add one to a PLLaVA folder) would h
 :func:`install_probe_guard` wraps the probe so that it passes ``trust_remote_code=False`` when the run's model type is
 one of ours (``--model_type``, or the folder's ``args.json``), or the folder's architecture is one we implement; the
 probe then reads the plain ``config.json`` dict (as it does on any failure). Our loaders, tokenizers and processors
-never trust remote code either (``default_trust_remote_code = False``, ``trust_remote_code=False``).
+never trust remote code either (``default_trust_remote_code = False``, ``trust_remote_code=False``). The two
+replaced module globals are the seam's ``MODEL_INFO_PROBE``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import json
 import os
 from contextlib import contextmanager
 
+from . import seam
+
 _native_architectures: set[str] = set()
 _guarded_model_types: set[str] = set()
-_MARK = '_swift_video_ext_no_remote_code'
+_stand_in: NoRemoteCodeAutoConfig | None = None  # what the probe sees as AutoConfig, once the guard is in place
 
 
 def _read_json(path: str) -> dict:
@@ -66,26 +69,29 @@ def _guarding(stand_in: NoRemoteCodeAutoConfig, active: bool):
         stand_in.guarded = previous
 
 
-def install_probe_guard(*, model_types: tuple[str, ...] = (), architectures: tuple[str, ...] = ()) -> None:
-    """Guard ms-swift's probe (once) for these model types and architectures."""
-    from swift.model import model_meta
+def _stand_in_for(auto_config) -> NoRemoteCodeAutoConfig:
+    global _stand_in
+    _stand_in = NoRemoteCodeAutoConfig(auto_config)
+    return _stand_in
 
-    _guarded_model_types.update(model_types)
-    _native_architectures.update(architectures)
-    if not isinstance(model_meta.AutoConfig, NoRemoteCodeAutoConfig):
-        model_meta.AutoConfig = NoRemoteCodeAutoConfig(model_meta.AutoConfig)
-    probe = model_meta._get_model_info
-    if getattr(probe, _MARK, False):
-        return
-    stand_in = model_meta.AutoConfig
 
+def _guarded(probe):
     @functools.wraps(probe)
     def guarded_probe(model_dir, model_type, *args, **kwargs):
-        with _guarding(stand_in, is_guarded(model_dir, model_type)):
+        if _stand_in is None:  # the AutoConfig stand-in is put in place first: not reached
+            return probe(model_dir, model_type, *args, **kwargs)
+        with _guarding(_stand_in, is_guarded(model_dir, model_type)):
             return probe(model_dir, model_type, *args, **kwargs)
 
-    setattr(guarded_probe, _MARK, True)
-    model_meta._get_model_info = guarded_probe
+    return guarded_probe
+
+
+def install_probe_guard(*, model_types: tuple[str, ...] = (), architectures: tuple[str, ...] = ()) -> bool:
+    """Guard ms-swift's probe (once, through the seam) for these model types and architectures; False when the
+    seam refused the patch (the probe then trusts remote code as ms-swift does; our loaders still never do)."""
+    _guarded_model_types.update(model_types)
+    _native_architectures.update(architectures)
+    return seam.apply(seam.MODEL_INFO_PROBE, {'AutoConfig': _stand_in_for, '_get_model_info': _guarded})
 
 
 def never_trust_remote_code_for(*architectures: str) -> None:

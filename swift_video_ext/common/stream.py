@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import functools
 
-from .post_import import when_imported
-
-STREAM_MODULE = 'swift.infer_engine.utils'
-_MARK = '_swift_video_ext_exact_stream'
+from . import seam
+from .template import VideoTemplate
 
 
 def printable_end(text: str, printed: int, is_finished: bool, is_cjk) -> int:
@@ -44,23 +42,14 @@ def exact_printable_text(streamer, raw_tokens: list[int], is_finished: bool) -> 
 def _wrap_get_printable_text(original):
     @functools.wraps(original)
     def get_printable_text(self, raw_tokens: list[int], is_finished: bool) -> str:
-        from .template import VideoTemplate
-
         if self.first_token or not isinstance(self.template, VideoTemplate):
             return original(self, raw_tokens, is_finished)  # the first call prints the response prefix only
         return exact_printable_text(self, raw_tokens, is_finished)
 
-    setattr(get_printable_text, _MARK, True)
     return get_printable_text
 
 
-def _patch(module) -> None:
-    streamer = getattr(module, 'InferStreamer', None)
-    if streamer is None or getattr(streamer.get_printable_text, _MARK, False):
-        return
-    streamer.get_printable_text = _wrap_get_printable_text(streamer.get_printable_text)
-
-
 def install() -> None:
-    """Wrap ``InferStreamer.get_printable_text`` (now, or once ms-swift's inference utilities are imported)."""
-    when_imported(STREAM_MODULE, _patch)
+    """Wrap ``InferStreamer.get_printable_text`` through the seam (now, or once ms-swift's inference utilities are
+    imported)."""
+    seam.install(seam.EXACT_STREAM, _wrap_get_printable_text)

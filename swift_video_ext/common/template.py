@@ -15,7 +15,10 @@ from swift.template.template_inputs import TemplateInputs
 from ..video import SampledVideo, VideoDecodeError
 from ..video.fragment import split_time_fragment
 from ..video.settings import VideoSampling
-from .bad_samples import check_media_tags, record_encode_error, record_over_length
+from . import seam
+from .bad_samples import check_media_tags, describe_row, record_encode_error, record_over_length
+
+__all__ = ['VideoTemplate', 'describe_row', 'resolve_video_source']
 
 
 def resolve_video_source(video: Any):
@@ -69,10 +72,7 @@ class VideoTemplate(Template):
 
     def set_mode(self, mode) -> None:
         super().set_mode(mode)
-        if mode in ('train', 'rlhf'):  # in case ms-swift's sft module was mid-import when the plugin registered
-            from .train_check import install
-
-            install()
+        seam.apply_pending()  # in case ms-swift's sft/infer module was mid-import when the plugin registered
 
     def init_env_args(self) -> None:
         super().init_env_args()
@@ -133,18 +133,3 @@ class VideoTemplate(Template):
         """Which of an encoded row's tokens are visual features (the rest is text)."""
         ids = self.visual_token_ids()
         return [token in ids for token in encoded['input_ids']]
-
-
-def describe_row(inputs) -> str:
-    """A row's name in messages: its first video or image, else the start of its first message."""
-    get = inputs.get if isinstance(inputs, dict) else lambda key: getattr(inputs, key, None)
-    for key in ('videos', 'images'):
-        media = get(key) or []
-        if media:
-            first = media[0]
-            if isinstance(first, dict):
-                first = first.get('path') or '<bytes>'
-            return first if isinstance(first, str) else f'<{type(first).__name__}>'
-    messages = get('messages') or []
-    text = messages[0].get('content', '') if messages and isinstance(messages[0], dict) else ''
-    return repr(str(text)[:60])

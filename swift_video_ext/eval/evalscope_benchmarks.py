@@ -35,6 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..common import seam
 from .benchmarks import MVBENCH_TASKS as LAYOUT
 from .benchmarks import mvbench_question
 from .multiple_choice import pllava_check_ans
@@ -242,11 +243,9 @@ def register() -> bool:
 
 def _alias_service_eval_type() -> None:
     """ms-swift 4.6.0 ``pipelines/eval/eval.py`` ``get_native_task_cfg`` passes ``EvalType.SERVICE``, which evalscope
-    removed in 1.11 (renamed ``OPENAI_API``, the same value): without the alias every Native run fails there."""
-    from evalscope.constants import EvalType
-
-    if not hasattr(EvalType, 'SERVICE'):
-        EvalType.SERVICE = EvalType.OPENAI_API
+    removed in 1.11 (renamed ``OPENAI_API``, the same value): without the alias every Native run fails there. The
+    seam's ``EVALSCOPE_SERVICE`` patch."""
+    seam.alias_eval_type_service()
 
 
 def _list_eval_dataset(original, eval_backend: str | None = None) -> dict[str, list[str]]:
@@ -276,16 +275,14 @@ def _list_eval_dataset(original, eval_backend: str | None = None) -> dict[str, l
     return datasets
 
 
-def install(eval_args_module) -> None:
-    """Wrap ``EvalArguments.list_eval_dataset`` of ms-swift's ``swift.arguments.eval_args`` (idempotent)."""
-    cls = eval_args_module.EvalArguments
-    original = cls.__dict__.get('list_eval_dataset')
-    if original is None or getattr(original.__func__, '_swift_video_ext', False):
-        return
-    original = original.__func__
-
+def _wrap_list_eval_dataset(original):
     def list_eval_dataset(eval_backend=None):
         return _list_eval_dataset(original, eval_backend)
 
-    list_eval_dataset._swift_video_ext = True
-    cls.list_eval_dataset = staticmethod(list_eval_dataset)
+    return list_eval_dataset
+
+
+def install(eval_args_module=None) -> None:
+    """Wrap ``EvalArguments.list_eval_dataset`` of ms-swift's ``swift.arguments.eval_args`` through the seam (now, or
+    once that module is imported; idempotent)."""
+    seam.install(seam.EVAL_DATASETS, _wrap_list_eval_dataset)

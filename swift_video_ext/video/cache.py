@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..logging_utils import get_logger
+from .log import get_logger
 from .types import SampledVideo
 
 CACHE_DIR_ENV = 'SWIFT_VIDEO_CACHE_DIR'

@@ -19,7 +19,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
-from ..logging_utils import get_logger
+from .log import get_logger
 from .sampling import get_strategy, strategy_parameters
 
 logger = get_logger()

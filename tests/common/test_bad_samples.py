@@ -62,7 +62,7 @@ def test_summary_kinds_and_file(tmp_path):
 
 
 def test_end_of_training_writes_the_summary_even_when_training_fails(tmp_path):
-    from swift_video_ext.common.train_check import _wrap_train
+    from swift_video_ext.hooks.train_check import _wrap_train
 
     def train(self, trainer):
         bad_samples.record_bad_sample('x.mp4', 'file not found', row={'id': 7})

@@ -36,7 +36,7 @@ def parent_work():
     from swift.model import get_processor
     from swift.template import get_template
     import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.common.train_check import check_token_budget
+    from swift_video_ext.hooks.train_check import check_token_budget
     rows = [json.loads(line) for line in open(sys.argv[2])]
     checked = []
     for model in sys.argv[3:]:  # every type's template and check in this one process

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from swift_video_ext.common import bad_samples, train_check
+from swift_video_ext.common import bad_samples
+from swift_video_ext.hooks import train_check
 from swift_video_ext.video.synthetic import write_counter_clip
 from tests.helpers import load_swift_dataset, write_jsonl
 

@@ -123,7 +123,8 @@ def test_read_task_names_missing_videos_and_bad_rows(tmp_path, mini_mvbench):
 
 def test_plugin_hooks_swift_eval_without_importing_evalscope():
     code = ('import sys, swift_video_ext.plugin; from swift.arguments import EvalArguments; '
-            'print(getattr(EvalArguments.list_eval_dataset, "_swift_video_ext", False), '
+            'from swift_video_ext.common.seam import is_patched; '
+            'print(is_patched(EvalArguments.list_eval_dataset), '
             'sorted(m for m in sys.modules if m.split(".")[0] == "evalscope"))')
     result = subprocess.run([sys.executable, '-c', code], env=command_env(), capture_output=True, text=True,
                             timeout=300, check=True)

@@ -114,7 +114,7 @@ def test_frame_count_that_cannot_help_says_so(tiny_pllava, rows):
 
 
 def test_training_start_check_warns_with_counts(planner, rows, capsys):
-    from swift_video_ext.common.train_check import check_token_budget
+    from swift_video_ext.hooks.train_check import check_token_budget
 
     template = planner.template
     limit = planner.plan(rows, [1])[0].total_tokens
@@ -129,7 +129,7 @@ def test_training_start_check_warns_with_counts(planner, rows, capsys):
 
 
 def test_unusable_row_is_named_by_its_line_with_the_reason_and_no_length_advice(planner, rows, workdir, capsys):
-    from swift_video_ext.common.train_check import check_token_budget
+    from swift_video_ext.hooks.train_check import check_token_budget
     from swift_video_ext.tools.plan import format_report, suggest, summarize
 
     planner.template.max_length = 100000  # nothing is too long; line 4 of the jsonl names a missing file
@@ -146,7 +146,7 @@ def test_unusable_row_is_named_by_its_line_with_the_reason_and_no_length_advice(
 
 
 def test_training_start_check_is_quiet_when_off_or_fitting(planner, rows, monkeypatch, capsys):
-    from swift_video_ext.common.train_check import check_token_budget
+    from swift_video_ext.hooks.train_check import check_token_budget
 
     args = SimpleNamespace(truncation_strategy='delete', data_seed=0, model_type='cogvlm2_video_ts')
     planner.template.max_length = 100000

@@ -22,5 +22,5 @@ def test_swift_sft_with_no_usable_row_ends_with_why(tmp_path):
                           *CPU_TRAIN_ARGS])
     assert result.returncode != 0
     last = (result.stdout + result.stderr).strip().splitlines()[-1]
-    assert last.startswith('swift_video_ext.common.train_check.NoUsableRowsError: no training row could be used'), last
+    assert last.startswith('swift_video_ext.hooks.train_check.NoUsableRowsError: no training row could be used'), last
     assert 'CogVLM2-Video takes one video per sample' in last and 'row 1 ' in last and '3 rows tried' in last, last

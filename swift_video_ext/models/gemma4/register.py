@@ -1,4 +1,7 @@
-"""ms-swift side for Gemma-4: a compatibility fix for its ``gemma4`` loader, and the ``gemma4_frames`` templates.
+"""ms-swift side for Gemma-4: the ``gemma4_frames`` templates, and two documented overrides of ms-swift's stock
+``gemma4`` type (its loader, and its two templates' videos where torchcodec is missing), each a version-checked patch
+of :mod:`swift_video_ext.common.seam` (``GEMMA4_LOADER``, ``GEMMA4_TEMPLATES``): when the installed ms-swift differs
+from what they were written for, one warning says so and the stock type is left exactly as ms-swift ships it.
 
 ms-swift 4.6.0 replaces ``Gemma4Model.forward`` with its own copy of transformers 5.6's. On transformers 5.19 (what
 ``pip install ms-swift==4.6.0`` resolves) that copy is out of step: it reads ``get_image_features(...).pooler_output``
@@ -31,10 +34,10 @@ import importlib.util
 import inspect
 
 import torch
-from swift.model import MODEL_MAPPING
-from swift.template import TEMPLATE_MAPPING, register_template
+from swift.template import register_template
 from swift.template.templates.gemma import Gemma4Template
 
+from ...common import seam
 from ...common.remote_code import install_probe_guard
 from .template import Gemma4FramesTemplate, template_metas
 
@@ -70,7 +73,7 @@ def make_compat_loader(base_loader: type) -> type:
         def get_model(self, model_dir, config, processor, model_kwargs):
             model = super().get_model(model_dir, config, processor, model_kwargs)
             inner = model.model
-            original = getattr(inner, 'origin_forward', None)
+            original = seam.native_forward(inner)
             if original is not None and native_forward_is_newer(original):
                 inner.forward = original
                 inner.get_video_features = default_video_split(inner.get_video_features)
@@ -86,13 +89,7 @@ def torchcodec_available() -> bool:
 
 def route_videos_through_video_core(names=VIDEO_CORE_FALLBACK) -> list[str]:
     """Give ms-swift's Gemma-4 templates ``names`` our video path (no torchcodec needed); returns those changed."""
-    changed = []
-    for name in names:
-        meta = TEMPLATE_MAPPING.get(name)
-        if meta is not None and meta.template_cls is Gemma4Template:
-            meta.template_cls = Gemma4FramesTemplate
-            changed.append(name)
-    return changed
+    return seam.override_stock_templates(seam.GEMMA4_TEMPLATES, tuple(names), Gemma4Template, Gemma4FramesTemplate)
 
 
 def register() -> None:
@@ -100,8 +97,5 @@ def register() -> None:
         register_template(meta, exist_ok=True)
     if not torchcodec_available():
         route_videos_through_video_core()
-    meta = MODEL_MAPPING.get('gemma4')
     install_probe_guard(model_types=('gemma4',), architectures=('Gemma4ForConditionalGeneration',))
-    if meta is not None and not getattr(meta.loader, 'swift_video_ext_compat', False):
-        meta.loader = make_compat_loader(meta.loader)
-        meta.loader.swift_video_ext_compat = True
+    seam.override_stock_loader(seam.GEMMA4_LOADER, 'gemma4', make_compat_loader)

@@ -17,8 +17,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ...logging_utils import get_logger
 from ..errors import VideoDecodeError
+from ..log import get_logger
 from ..types import VideoInfo
 from .base import (
     FrameSize,

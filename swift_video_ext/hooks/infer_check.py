@@ -5,7 +5,8 @@ the row's place in the response list), but ``SwiftInfer._batch_infer`` then read
 run aborts without a result file. For our model types this hook runs the engine non-strict during
 ``_batch_infer``, hands ``_batch_infer`` an empty response for each failed row, and marks that row's result with
 ``"response": null`` and ``"error": "<source>: <reason>"``; the row is named in a warning and counted with the other
-bad samples (:mod:`.bad_samples`). Other rows' results are written as usual.
+bad samples (:mod:`swift_video_ext.common.bad_samples`). Other rows' results are written as usual. Both changes
+to ms-swift (the wrapped ``_batch_infer``, the engine run non-strict) are the seam's ``INFER_KEEP_GOING``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 import functools
 from types import SimpleNamespace
 
+from ..common import seam
+from ..common.bad_samples import BadRowError
 from ..logging_utils import get_logger
-from .post_import import when_imported
-
-INFER_MODULE = 'swift.pipelines.infer.infer'
-_MARK = '_swift_video_ext_tolerant_infer'
+from ..video import VideoDecodeError
+from .scope import ours
 
 
 def _error_response():
@@ -26,9 +27,6 @@ def _error_response():
 
 
 def describe_error(error: Exception) -> str:
-    from ..video import VideoDecodeError
-    from .bad_samples import BadRowError
-
     if isinstance(error, (VideoDecodeError, BadRowError)):
         return str(error)
     return f'{type(error).__name__}: {error}'
@@ -40,12 +38,8 @@ def _tolerant(engine, failures: dict[int, Exception]):
 
     @functools.wraps(original)
     def infer(requests, *args, **kwargs):
-        saved = getattr(engine, 'strict', True)
-        engine.strict = False
-        try:
+        with seam.non_strict(engine):
             responses = original(requests, *args, **kwargs)
-        finally:
-            engine.strict = saved
         if not isinstance(responses, list):  # streaming: left as ms-swift has it
             return responses
         out = []
@@ -62,18 +56,13 @@ def _tolerant(engine, failures: dict[int, Exception]):
 def _wrap_batch_infer(original):
     @functools.wraps(original)
     def _batch_infer(self, val_dataset, request_config):
-        from .train_check import _ours
-
         engine = self.__dict__.get('infer_engine')
-        if engine is None or not _ours(getattr(engine, 'template', None), getattr(self, 'args', None)):
+        if engine is None or not ours(getattr(engine, 'template', None), getattr(self, 'args', None)):
             return original(self, val_dataset, request_config)
         failures: dict[int, Exception] = {}
         offset = getattr(self, '_swift_video_rows_done', 0)
-        engine.infer = _tolerant(engine, failures)
-        try:
+        with seam.keep_going(engine, _tolerant(engine, failures)):
             results = original(self, val_dataset, request_config)
-        finally:
-            del engine.infer  # back to the class's method
         self._swift_video_rows_done = offset + len(val_dataset)
         distributed = getattr(getattr(self, 'args', None), 'rank', -1) >= 0
         for position, error in sorted(failures.items()):
@@ -85,17 +74,9 @@ def _wrap_batch_infer(original):
             get_logger().warning(f'swift infer: {where} cannot be encoded and has no response: {reason}')
         return results
 
-    setattr(_batch_infer, _MARK, True)
     return _batch_infer
 
 
-def _patch(module) -> None:
-    infer = getattr(module, 'SwiftInfer', None)
-    if infer is None or getattr(infer._batch_infer, _MARK, False):
-        return
-    infer._batch_infer = _wrap_batch_infer(infer._batch_infer)
-
-
 def install() -> None:
-    """Wrap ``SwiftInfer._batch_infer`` (now, or once ms-swift's infer module is imported)."""
-    when_imported(INFER_MODULE, _patch)
+    """Wrap ``SwiftInfer._batch_infer`` through the seam (now, or once ms-swift's infer module is imported)."""
+    seam.install(seam.INFER_KEEP_GOING, _wrap_batch_infer)

@@ -7,9 +7,10 @@ shuffles it). Preference rows (DPO, KTO) are planned as their chosen and rejecte
 types and templates only. Knobs: ``SWIFT_VIDEO_PLAN_CHECK=0`` turns it off; ``SWIFT_VIDEO_PLAN_CHECK_ROWS`` rows are
 checked (default 256; ``-1``: all).
 
-The planning runs in a fresh Python process (:mod:`.isolated`): encoding rows runs torch ops, and a ``swift`` process
-whose OpenMP pool has started deadlocks in the ``datasets.map`` workers it forks next (``--lazy_tokenize false``,
-``--dataset_num_proc``, ``swift export --to_cached_dataset``). The template and the sampled rows are pickled to it.
+The planning runs in a fresh Python process (:mod:`swift_video_ext.common.isolated`): encoding rows runs torch
+ops, and a ``swift`` process whose OpenMP pool has started deadlocks in the ``datasets.map`` workers it forks next
+(``--lazy_tokenize false``, ``--dataset_num_proc``, ``swift export --to_cached_dataset``). The template and the
+sampled rows are pickled to it.
 
 When no training row can be used, ms-swift ends with ``Failed to retrieve the dataset ... increasing max_length``;
 the run ends instead with :class:`NoUsableRowsError`, saying why the rows were unusable.
@@ -22,16 +23,22 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from swift.utils import is_master
+
+from ..common import seam
+from ..common.bad_samples import summary as skipped_summary
+from ..common.bad_samples import write_summary
+from ..common.isolated import run_isolated
 from ..logging_utils import get_logger
-from .post_import import when_imported
+from ..tools.plan import Planner, choose_rows, describe_plan, judge, source_rows, suggest, summarize
+from . import infer_check
+from .scope import ours as _ours
 
 CHECK_ENV = 'SWIFT_VIDEO_PLAN_CHECK'
 ROWS_ENV = 'SWIFT_VIDEO_PLAN_CHECK_ROWS'
 DEFAULT_ROWS = 256
 TIMEOUT_S = 900  # the check's own process: start-up (torch, ms-swift imports) and planning
-SFT_MODULE = 'swift.pipelines.train.sft'
 MS_SWIFT_NO_ROW = 'Failed to retrieve the dataset'  # ms-swift's message when every row it tried failed
-_MARK = '_swift_video_ext_budget_check'
 
 logger = get_logger()
 _last_check: dict | None = None  # this process's check result (its unusable rows explain an empty dataset)
@@ -39,13 +46,6 @@ _last_check: dict | None = None  # this process's check result (its unusable row
 
 class NoUsableRowsError(ValueError):
     """No training row could be encoded; the message says why (our count of skipped rows and the check's)."""
-
-
-def _ours(template, args) -> bool:
-    from ..models import MODEL_PACKAGES
-    from .template import VideoTemplate
-
-    return isinstance(template, VideoTemplate) or getattr(args, 'model_type', None) in MODEL_PACKAGES
 
 
 @dataclass
@@ -66,13 +66,8 @@ def check_token_budget(template, dataset, args) -> dict | None:
     """Plan a sample of ``dataset`` with ``template`` in a fresh process; log the outcome; return the summary
     (with ``unusable``: name and reason per unusable row), None when skipped."""
     global _last_check
-    from ..tools.plan import choose_rows, source_rows
-    from .isolated import run_isolated
-
     if os.environ.get(CHECK_ENV, '1').strip().lower() in ('0', 'false', 'no', 'off'):
         return None
-    from swift.utils import is_master
-
     max_length = getattr(template, 'max_length', None)
     if not is_master() or dataset is None or max_length is None or not hasattr(dataset, '__len__'):
         return None
@@ -100,8 +95,6 @@ def check_token_budget(template, dataset, args) -> dict | None:
 
 def plan_sample(request: CheckRequest) -> dict:
     """The check itself (in its own process): plan ``request.rows``; the summary, with the messages to log."""
-    from ..tools.plan import Planner, describe_plan, judge, suggest, summarize
-
     rows, names, max_length, strategy = request.rows, request.names, request.max_length, request.strategy
     planner = Planner(request.template)
     plans = planner.plan(rows, sorted(rows))
@@ -139,9 +132,7 @@ def plan_sample(request: CheckRequest) -> dict:
 def no_usable_rows_error(context: str = '') -> NoUsableRowsError | None:
     """Why no training row could be used, from the rows skipped in this process and the check's unusable rows
     (grouped by reason); None when neither says anything. ``context``: what ms-swift said, if anything."""
-    from .bad_samples import summary as skipped
-
-    counted = skipped()
+    counted = skipped_summary()
     unusable = (_last_check or {}).get('unusable', [])
     parts = []
     if counted['rows_skipped']:
@@ -185,7 +176,6 @@ def _wrap_encode_dataset(original):
                 raise error
         return datasets
 
-    setattr(_encode_dataset, _MARK, True)
     return _encode_dataset
 
 
@@ -200,7 +190,6 @@ def _wrap_prepare_dataset(original):
                 raise
             raise explained from None  # ms-swift's "increase max_length" would mislead: ours is the last word
 
-    setattr(_prepare_dataset, _MARK, True)
     return _prepare_dataset
 
 
@@ -217,16 +206,11 @@ def _wrap_train(original):
         finally:
             _write_skip_summary(self, trainer)
 
-    setattr(train, _MARK, True)
     return train
 
 
 def _write_skip_summary(pipeline, trainer) -> None:
     """Log the skipped-rows summary and write it into the run's output folder (master rank only)."""
-    from swift.utils import is_master
-
-    from .bad_samples import write_summary
-
     if not is_master() or not _ours(getattr(pipeline, 'template', None), getattr(pipeline, 'args', None)):
         return
     try:
@@ -237,22 +221,10 @@ def _write_skip_summary(pipeline, trainer) -> None:
         logger.warning(f'skipped-samples summary not written: {type(error).__name__}: {error}')
 
 
-def _patch(module) -> None:
-    sft = getattr(module, 'SwiftSft', None)
-    if sft is None:
-        return
-    if not getattr(sft._encode_dataset, _MARK, False):
-        sft._encode_dataset = _wrap_encode_dataset(sft._encode_dataset)
-    if not getattr(sft.train, _MARK, False):
-        sft.train = _wrap_train(sft.train)
-    if not getattr(sft._prepare_dataset, _MARK, False):
-        sft._prepare_dataset = _wrap_prepare_dataset(sft._prepare_dataset)
-
-
 def install() -> None:
-    """Wrap ``SwiftSft._encode_dataset``, ``_prepare_dataset`` and ``train`` (now, or once ms-swift's sft module
-    is imported)."""
-    when_imported(SFT_MODULE, _patch)
-    from . import infer_check
-
-    infer_check.install()  # `swift infer` keeps going past a row it cannot encode
+    """Wrap ``SwiftSft._encode_dataset``, ``_prepare_dataset`` and ``train`` through the seam (now, or once ms-swift's
+    sft module is imported), and make ``swift infer`` keep going past a row it cannot encode."""
+    seam.install(seam.SFT_ENCODE_DATASET, _wrap_encode_dataset)
+    seam.install(seam.SFT_PREPARE_DATASET, _wrap_prepare_dataset)
+    seam.install(seam.SFT_TRAIN, _wrap_train)
+    infer_check.install()
