@@ -14,8 +14,8 @@ Use: put the mixin first among the template's bases and set :attr:`VllmTemplateM
     class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
         vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}
 
-    class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
-        vllm_sentinels = {IMAGE_SENTINEL: 'image', FRAME_SENTINEL: 'frame'}
+Templates whose sentinels are not one per image/video override the hooks (e.g.
+:class:`swift_video_ext.models.minigpt4_video.vllm_template.MiniGPT4VideoVllmMixin`, one sentinel per frame).
 """
 
 from __future__ import annotations
@@ -84,15 +84,3 @@ class VllmTemplateMixin:
         encoded.pop('videos', None)
         if media:
             encoded['videos'] = media
-
-
-class MiniGPT4VideoVllmMixin(VllmTemplateMixin):
-    """MiniGPT4-Video: one sentinel per frame (its ``replace_tag`` samples the video and keeps the frames on
-    ``inputs``); each frame goes to vLLM as a one-frame video of ``tokens_per_frame`` tokens."""
-
-    def vllm_prepare(self, inputs) -> None:
-        inputs.minigpt_images, inputs.minigpt_frames = [], []
-
-    def vllm_frames(self, kind: str, index: int, inputs) -> np.ndarray:
-        frames = inputs.minigpt_images if kind == 'image' else inputs.minigpt_frames
-        return np.ascontiguousarray(frames[index])[None]

@@ -65,7 +65,9 @@ class SwiftVideoRunner:
         from swift.arguments import InferArguments
         from swift.pipelines.infer import SwiftInfer
 
-        from .. import plugin  # noqa: F401  (our model types and templates)
+        from ..registration import register_all
+
+        register_all()  # our model types and templates
 
         values = {'model': pretrained, 'adapters': adapters, 'model_type': model_type, 'template': template,
                   'system': system, 'torch_dtype': torch_dtype, 'attn_impl': attn_impl, 'device_map': device_map,

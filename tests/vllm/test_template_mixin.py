@@ -98,8 +98,8 @@ def minigpt4_template(model_dir, mode: str):
     from swift.template import get_template
 
     import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.common.vllm_template import MiniGPT4VideoVllmMixin
     from swift_video_ext.models.minigpt4_video import template as module
+    from swift_video_ext.models.minigpt4_video.vllm_template import MiniGPT4VideoVllmMixin
 
     template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
     template.__class__ = type('VllmMiniGPT4VideoTemplate',

@@ -35,7 +35,6 @@ from swift.model import MODEL_MAPPING
 from swift.template import TEMPLATE_MAPPING, register_template
 from swift.template.templates.gemma import Gemma4Template
 
-from ...common.remote_code import install_probe_guard
 from .template import Gemma4FramesTemplate, template_metas
 
 # ms-swift templates whose videos go through our video core where torchcodec is missing.
@@ -101,7 +100,6 @@ def register() -> None:
     if not torchcodec_available():
         route_videos_through_video_core()
     meta = MODEL_MAPPING.get('gemma4')
-    install_probe_guard(model_types=('gemma4',), architectures=('Gemma4ForConditionalGeneration',))
     if meta is not None and not getattr(meta.loader, 'swift_video_ext_compat', False):
         meta.loader = make_compat_loader(meta.loader)
         meta.loader.swift_video_ext_compat = True

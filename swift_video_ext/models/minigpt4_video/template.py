@@ -35,10 +35,10 @@ from swift.template.utils import Context
 
 from ...common.bad_samples import record_bad_subtitles
 from ...common.template import VideoTemplate
-from ...common.vllm_template import MiniGPT4VideoVllmMixin
 from ...video.settings import VideoSampling
 from ...video.subtitles import SubtitleError, Subtitles
 from .processing_minigpt4_video import VIDEO_SAMPLING, SubtitleMode, pad_frames
+from .vllm_template import MiniGPT4VideoVllmMixin
 
 IMAGE_SENTINEL, FRAME_SENTINEL = -300, -301
 TEMPLATE_LLAMA2, TEMPLATE_MISTRAL = 'minigpt4_video_llama2', 'minigpt4_video_mistral'
