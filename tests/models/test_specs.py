@@ -134,6 +134,15 @@ def test_cogvlm2_video_config_has_vllms_mrope_field():
     assert sum(config.mrope_section) == config.head_dim // 2 == 16
 
 
+def test_the_special_cases_the_specs_declare():
+    """What ``plan``/``cache`` and ``sheet --model`` used to special-case by name, now declared by the specs."""
+    options = SPECS['minigpt4_video'].standin_options
+    assert options('minigpt4_video_mistral_eval') == {'family': 'mistral'}
+    assert options('minigpt4_video_llama2') == options(None) == {}
+    assert SPECS['gemma4'].video_template == 'gemma4_frames_nothinking'
+    assert [spec.video_template for spec in SPECS.values() if spec.name != 'gemma4'] == [None] * 3
+
+
 @pytest.fixture
 def fake_spec(monkeypatch):
     """``MODEL_SPECS`` with one more, made-up model; its traces in transformers and the probe guard are removed
