@@ -2,10 +2,10 @@
 ``spec.py`` declaring it (:class:`~swift_video_ext.models.spec.ModelSpec`).
 
 :data:`MODEL_SPECS` lists them; every registry below (and ms-swift's, transformers', vLLM's) loops over it. Adding a
-model is adding its package and one line here. Importing this package is light (specs only); the functions import
-the code they need. Our classes reach transformers' Auto classes through :func:`register_auto_classes`, which
-``import swift_video_ext`` arranges to run once transformers' Auto modules are imported
-(:mod:`swift_video_ext._auto_classes`).
+model is adding its package and its name to :data:`PACKAGES`. Importing this package is light (specs only); the
+functions import the code they need. Our classes reach transformers' Auto classes through
+:func:`register_auto_classes`, which ``import swift_video_ext`` arranges to run once transformers' Auto modules are
+imported (:mod:`swift_video_ext._auto_classes`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 from types import ModuleType
 
 from ..video.settings import VideoSampling
-from . import cogvlm2_video, gemma4, minigpt4_video, pllava
 from .spec import ModelSpec, load
 
-MODEL_SPECS: tuple[ModelSpec, ...] = (pllava.SPEC, cogvlm2_video.SPEC, minigpt4_video.SPEC, gemma4.SPEC)
+PACKAGES = ('pllava', 'cogvlm2_video', 'minigpt4_video', 'gemma4')  # a new model: its package, and its name here
+MODEL_SPECS: tuple[ModelSpec, ...] = tuple(importlib.import_module(f'{__name__}.{name}.spec').SPEC for name in PACKAGES)
 
 
 def spec_for(model_type: str | None) -> ModelSpec | None:
@@ -67,5 +67,5 @@ def standin_builders() -> dict[str, Callable[..., Path]]:
     return {spec.model_type: spec.build_standin for spec in MODEL_SPECS}
 
 
-__all__ = ['MODEL_PACKAGES', 'MODEL_SPECS', 'ModelSpec', 'model_packages', 'register_auto_classes',
+__all__ = ['MODEL_PACKAGES', 'MODEL_SPECS', 'PACKAGES', 'ModelSpec', 'model_packages', 'register_auto_classes',
            'sampling_profiles', 'spec_for', 'standin_builders', 'tiny_builders']
