@@ -4,14 +4,13 @@
 ``AutoModelForImageTextToText`` / ``AutoProcessor.from_pretrained(merged_export)`` must know ``pllava``,
 ``cogvlm2_video_ts`` and ``minigpt4_video`` without ``trust_remote_code``. So importing the package only registers
 an import hook (:func:`swift_video_ext_autoload.when_imported`): once one of transformers' Auto modules has been
-imported and no module of transformers or of this package is half-initialised, it imports
-:mod:`swift_video_ext.models` (which registers the classes). If transformers' Auto modules are already loaded,
-registration happens at once. Importing :mod:`swift_video_ext.models` (ms-swift's plugin does) registers too.
+imported and no module of transformers or of this package is half-initialised, it calls
+:func:`swift_video_ext.models.register_auto_classes` (every spec's classes). If transformers' Auto modules are
+already loaded, registration happens at once. ms-swift's plugin (:func:`swift_video_ext.registration.register_all`)
+registers too.
 """
 
 from __future__ import annotations
-
-import sys
 
 from swift_video_ext_autoload import _import_hooks, when_imported
 
@@ -20,16 +19,20 @@ TRIGGER_MODULES = frozenset({
     'transformers.models.auto.processing_auto',
 })
 QUIET = ('transformers.*', 'swift_video_ext.*')
-MODELS_MODULE = 'swift_video_ext.models'
 _LABEL = "register its classes with transformers' Auto classes"
+_done = False
 
 
 def _register() -> None:
-    __import__(MODELS_MODULE)
+    global _done
+    from .models import register_auto_classes
+
+    register_auto_classes()
+    _done = True
 
 
 def install() -> None:
     """Register now if transformers' Auto classes are loaded and nothing is mid-import, else once they are."""
-    if MODELS_MODULE in sys.modules or any(hook.label == _LABEL for hook in _import_hooks().hooks):
+    if _done or any(hook.label == _LABEL for hook in _import_hooks().hooks):
         return
     when_imported(TRIGGER_MODULES, _register, quiet=QUIET, label=_LABEL)

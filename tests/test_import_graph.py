@@ -15,16 +15,18 @@ PACKAGE = 'swift_video_ext'
 # The layers, lowest first; a module may import its own layer and the ones below. A module belongs to the longest
 # entry it falls under (``a.b`` covers ``a.b`` and ``a.b.*``); the package root is matched exactly.
 LAYERS: list[tuple[str, ...]] = [
-    (PACKAGE, f'{PACKAGE}._auto_classes'),  # import swift_video_ext: light; the Auto-class hook
     (f'{PACKAGE}.video',),  # the video core: decode, sample, cache, the package logger
     (f'{PACKAGE}.logging_utils',),
     (f'{PACKAGE}.common',),  # shared by the model packages: template base, bad samples, the ms-swift seam
     (f'{PACKAGE}.models',),  # one package per model type
     (f'{PACKAGE}.datasets', f'{PACKAGE}.eval', f'{PACKAGE}.tools', f'{PACKAGE}.vllm'),
     (f'{PACKAGE}.hooks',),  # inside ms-swift's pipelines: the start-up check (needs the planner), swift infer
-    (f'{PACKAGE}.plugin',),  # registers everything with ms-swift
+    (f'{PACKAGE}.registration', f'{PACKAGE}.plugin'),  # registers everything with ms-swift (plugin: at import)
     (f'{PACKAGE}.cli', f'{PACKAGE}.lmms_plugin', f'{PACKAGE}.demo', f'{PACKAGE}._swift_shim',
      f'{PACKAGE}.tools.loading'),  # applications; tools.loading registers the plugin before loading a model
+    # `import swift_video_ext` (light) installs the hook that registers every model's Auto classes once transformers'
+    # Auto modules load: wiring of the whole package, which no module of it imports
+    (PACKAGE, f'{PACKAGE}._auto_classes'),
 ]
 
 

@@ -59,12 +59,14 @@ def cmd_sample(args) -> int:
 
 def _checkpoint_sampling(model_type: str, model_dir: str, template_type: str | None):
     """The sampling the template of ``swift infer --model model_dir`` uses (the checkpoint's frame count etc.)."""
+    from ..models import spec_for
     from ..tools.loading import load_template
 
     if not (Path(model_dir) / 'config.json').is_file():
         raise UsageError(f'--model {model_dir}: no config.json (not a checkpoint directory)')
-    if model_type == 'gemma4' and template_type is None:
-        template_type = 'gemma4_frames_nothinking'
+    spec = spec_for(model_type)
+    if template_type is None and spec is not None:
+        template_type = spec.video_template
     template = load_template(model_type, model_dir=model_dir, template_type=template_type).template
     sampling = getattr(template, 'video_sampling', None)
     if sampling is None:

@@ -65,7 +65,9 @@ class SwiftVideoRunner:
         from swift.arguments import InferArguments
         from swift.pipelines.infer import SwiftInfer
 
-        from .. import plugin  # noqa: F401  (our model types and templates)
+        from ..registration import register_all
+
+        register_all()  # our model types and templates
 
         values = {'model': pretrained, 'adapters': adapters, 'model_type': model_type, 'template': template,
                   'system': system, 'torch_dtype': torch_dtype, 'attn_impl': attn_impl, 'device_map': device_map,
@@ -83,9 +85,9 @@ class SwiftVideoRunner:
 
     def describe(self) -> dict[str, Any]:
         """Everything that changes the numbers: checkpoint, model type, template, frames and sampler, LoRA."""
-        import swift
+        from importlib.metadata import version
 
-        from .. import __version__
+        import swift
 
         args = self.args
         sampling = getattr(self.template, 'video_sampling', None)
@@ -97,7 +99,7 @@ class SwiftVideoRunner:
             'env': {k: os.environ[k] for k in ENV_KNOBS if k in os.environ},
             'system': args.system, 'torch_dtype': str(args.torch_dtype), 'infer_backend': args.infer_backend,
             'max_batch_size': args.max_batch_size, 'on_bad_video': self.on_bad_video,
-            'swift_video_ext': __version__, 'ms_swift': swift.__version__,
+            'swift_video_ext': version('swift-video-ext'), 'ms_swift': swift.__version__,
         }
 
     def generate(self, items: Sequence[Item]) -> list[str]:

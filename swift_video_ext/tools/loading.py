@@ -14,7 +14,9 @@ def load_rows(datasets: list[str], *, num_proc: int = 1):
     """
     from swift.dataset import load_dataset
 
-    from .. import plugin  # noqa: F401  (our datasets' names)
+    from ..registration import register_all
+
+    register_all()  # our datasets' names
 
     train, _ = load_dataset(datasets, num_proc=num_proc, strict=False)
     return train
@@ -40,7 +42,9 @@ def load_template(model_type: str, *, model_dir: str | None = None, template_typ
     from swift.model import get_processor
     from swift.template import get_template
 
-    from .. import plugin  # noqa: F401  (our model types and templates)
+    from ..registration import register_all
+
+    register_all()  # our model types and templates
 
     exact_text = model_dir is not None
     if model_dir is None:
@@ -59,7 +63,4 @@ def _write_standin(model_type: str, template_type: str | None, workdir: str | Pa
         raise SystemExit(f'no stand-in for --model_type {model_type!r} (ours: {sorted(builders)}); pass --model DIR')
     if workdir is None:
         raise ValueError('a stand-in needs a workdir')
-    output = Path(workdir) / f'standin_{model_type}'
-    if model_type == 'minigpt4_video' and template_type and 'mistral' in template_type:
-        return builders[model_type](output, family='mistral')
-    return builders[model_type](output)
+    return builders[model_type](Path(workdir) / f'standin_{model_type}', template_type)

@@ -9,31 +9,27 @@ from __future__ import annotations
 
 import warnings
 
-# config.json "architectures" name -> class under swift_video_ext.vllm
-ARCHITECTURES: dict[str, str] = {
-    'PllavaForConditionalGeneration': 'swift_video_ext.vllm.pllava:PllavaForConditionalGeneration',
-    'MiniGPT4VideoForConditionalGeneration':
-        'swift_video_ext.vllm.minigpt4_video:MiniGPT4VideoForConditionalGeneration',
-    'CogVLM2VideoForCausalLM': 'swift_video_ext.vllm.cogvlm2_video:CogVLM2VideoForCausalLM',
-}
-# config.json "model_type" -> our transformers config class (vLLM reads configs with AutoConfig)
-CONFIGS: dict[str, str] = {
-    'pllava': 'swift_video_ext.models.pllava.configuration_pllava:PllavaConfig',
-    'minigpt4_video': 'swift_video_ext.models.minigpt4_video.configuration_minigpt4_video:MiniGPT4VideoConfig',
-    # CogVLM2-Video's config with the M-RoPE field through which vLLM takes the model's own positions
-    'cogvlm2_video': 'swift_video_ext.vllm.configs:CogVLM2VideoVllmConfig',
-}
+
+def architectures() -> dict[str, str]:
+    """config.json ``architectures`` name → our vLLM class (``"module:Class"``), from every spec that has one."""
+    from ..models import MODEL_SPECS
+
+    return {spec.vllm.architecture: spec.vllm.model for spec in MODEL_SPECS if spec.vllm is not None}
 
 
-def _load(target: str):
-    import importlib
+def configs() -> dict[str, str]:
+    """config.json ``model_type`` → our transformers config class (vLLM reads configs with ``AutoConfig``): the same
+    classes :func:`swift_video_ext.models.register_auto_classes` registers, for every spec served by vLLM."""
+    from ..models import MODEL_SPECS
 
-    module, name = target.split(':')
-    return getattr(importlib.import_module(module), name)
+    return {model_type: config for spec in MODEL_SPECS if spec.vllm is not None and spec.auto is not None
+            for model_type, config in spec.auto.configs().items()}
 
 
 def register() -> list[str]:
     """Register our configs with transformers and our models with vLLM; returns the architectures registered."""
+    from ..models.spec import load
+
     registered = []
     try:
         from transformers import AutoConfig
@@ -42,12 +38,12 @@ def register() -> list[str]:
         warnings.warn(f'swift_video_ext.vllm: nothing registered, vLLM/transformers import failed: {exc!r}',
                       stacklevel=2)
         return registered
-    for model_type, target in CONFIGS.items():
+    for model_type, target in configs().items():
         try:
-            AutoConfig.register(model_type, _load(target), exist_ok=True)
+            AutoConfig.register(model_type, load(target), exist_ok=True)
         except Exception as exc:  # noqa: BLE001
             warnings.warn(f'swift_video_ext.vllm: config {model_type!r} not registered: {exc!r}', stacklevel=2)
-    for arch, target in ARCHITECTURES.items():
+    for arch, target in architectures().items():
         try:
             ModelRegistry.register_model(arch, target)
             registered.append(arch)

@@ -30,9 +30,9 @@ from vllm.model_executor.models.utils import (
 )
 from vllm.multimodal import MULTIMODAL_REGISTRY
 
+from ..models.cogvlm2_video.configuration_cogvlm2_video import CogVLM2VideoConfig
 from ..models.cogvlm2_video.modeling_cogvlm2_video import EVA2CLIPModel, build_position_ids
 from ..models.cogvlm2_video.processing_cogvlm2_video import CogVLM2VideoProcessor
-from .configs import CogVLM2VideoVllmConfig
 from .frame_items import (
     FrameItemsDummyInputsBuilder,
     FrameItemsMultiModalProcessor,
@@ -43,7 +43,7 @@ from .frame_items import (
 INV_FREQ_SUFFIX = 'rotary_emb.inv_freq'
 
 
-def llama_config(config: CogVLM2VideoVllmConfig) -> LlamaConfig:
+def llama_config(config: CogVLM2VideoConfig) -> LlamaConfig:
     """The language model's dims as the LlamaConfig vLLM's Llama reads (M-RoPE sections for CogVLM positions)."""
     return LlamaConfig(
         vocab_size=config.vocab_size, hidden_size=config.hidden_size, intermediate_size=config.intermediate_size,
@@ -73,8 +73,8 @@ def rope_cache(inv_freq: torch.Tensor, max_positions: int) -> torch.Tensor:
 
 
 class CogVLM2VideoProcessingInfo(FrameItemsProcessingInfo):
-    def get_hf_config(self) -> CogVLM2VideoVllmConfig:
-        return self.ctx.get_hf_config(CogVLM2VideoVllmConfig)
+    def get_hf_config(self) -> CogVLM2VideoConfig:
+        return self.ctx.get_hf_config(CogVLM2VideoConfig)
 
     def get_hf_processor(self, **kwargs: object) -> CogVLM2VideoProcessor:
         config = self.get_hf_config()
@@ -103,7 +103,7 @@ class CogVLM2VideoForCausalLM(nn.Module, SupportsMultiModal, SupportsPP, Support
 
     def __init__(self, *, vllm_config: VllmConfig, prefix: str = '') -> None:
         super().__init__()
-        config: CogVLM2VideoVllmConfig = vllm_config.model_config.hf_config
+        config: CogVLM2VideoConfig = vllm_config.model_config.hf_config
         self.config = config
         self.configure_mm_token_handling(vocab_size=config.vocab_size, mm_token_ids=[config.pad_token_id])
         with self._mark_tower_model(vllm_config, {'image', 'video'}):

@@ -24,8 +24,8 @@ def test_entry_point_and_registration():
 
     (entry,) = [e for e in entry_points(group='vllm.general_plugins') if e.name == 'swift_video_ext']
     assert entry.load() is plugin.register
-    assert plugin.register() == list(plugin.ARCHITECTURES)
-    assert set(plugin.ARCHITECTURES) <= set(ModelRegistry.get_supported_archs())
+    assert plugin.register() == list(plugin.architectures())
+    assert set(plugin.architectures()) <= set(ModelRegistry.get_supported_archs())
 
 
 @needs_vllm

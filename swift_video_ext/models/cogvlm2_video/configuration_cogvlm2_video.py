@@ -93,5 +93,17 @@ class CogVLM2VideoConfig(RejectsForeignModelType, PreTrainedConfig):
         grid = self.vision_config.image_size // self.vision_config.patch_size
         return (grid // 2) ** 2 + 2
 
+    @property
+    def mrope_section(self) -> list[int]:
+        """For vLLM only: the M-RoPE field through which vLLM lets the model hand it its own positions.
+
+        CogVLM positions are not ``arange``: a frame's patches share one position (see
+        :func:`~swift_video_ext.models.cogvlm2_video.modeling_cogvlm2_video.build_position_ids`). vLLM lets a model
+        compute its prompt positions only through M-RoPE, so the vLLM model gives three identical position rows and
+        any split of the rotary half-dimension across them is plain 1-D RoPE. transformers and ms-swift never read it.
+        """
+        half = self.head_dim // 2
+        return [half - 2 * (half // 4), half // 4, half // 4]
+
 
 __all__ = ['CogVLM2VideoConfig', 'CogVLM2VideoVisionConfig']

@@ -24,13 +24,9 @@ import numpy as np
 import torch
 from transformers import ProcessorMixin
 
-from ...video.settings import VideoSampling
 from ...video.transforms import CLIP_MEAN, CLIP_STD, center_crop, frames_to_tensor, normalize, short_side_scale
+from .spec import VIDEO_SAMPLING, VIDEO_SAMPLING_BASE
 
-# chat: the frame nearest each whole second, at most 24 (the first 24 s); base: 24 frames over the first 60 s
-# (int(60 * fps) frames). Both repeat frames where the official loader does (short or low-fps clips).
-VIDEO_SAMPLING = VideoSampling('per_second', max_frames=24)
-VIDEO_SAMPLING_BASE = VideoSampling('window_uniform', num_frames=24, start=0.0, end=60.0)
 TEMPLATE_VERSIONS = ('chat', 'base')
 TIMESTAMP_MODES = ('ordinal', 'seconds')
 

@@ -6,15 +6,14 @@ from swift.model import Model, ModelGroup, ModelLoader, ModelMeta, MultiModelKey
 from swift.template import register_template
 from transformers import AutoTokenizer
 
-from ...common.remote_code import install_probe_guard
 from .configuration_cogvlm2_video import CogVLM2VideoConfig
 from .convert_cogvlm2_video import native_config_dict, read_config_dict
 from .modeling_cogvlm2_video import CogVLM2VideoForCausalLM
 from .processing_cogvlm2_video import CogVLM2VideoProcessor
+from .spec import ARCHITECTURE, SPEC
 from .template import TEMPLATE_BASE, TEMPLATE_CHAT, template_metas
 
-MODEL_TYPE = 'cogvlm2_video_ts'
-OFFICIAL_ARCHITECTURE = 'CogVLMVideoForCausalLM'
+MODEL_TYPE = SPEC.model_type
 
 
 class CogVLM2VideoLoader(ModelLoader):
@@ -38,7 +37,7 @@ class CogVLM2VideoLoader(ModelLoader):
 
 
 def register() -> None:
-    install_probe_guard(model_types=(MODEL_TYPE,), architectures=(OFFICIAL_ARCHITECTURE, 'CogVLM2VideoForCausalLM'))
+    """Templates, model arch and model meta (the probe guard: :func:`swift_video_ext.registration.register_all`)."""
     for meta in template_metas():
         register_template(meta, exist_ok=True)
     register_model_arch(MultiModelKeys(
@@ -58,7 +57,7 @@ def register() -> None:
         CogVLM2VideoLoader,
         template=TEMPLATE_CHAT,
         model_arch=MODEL_TYPE,
-        architectures=['CogVLM2VideoForCausalLM'],
+        architectures=[ARCHITECTURE],
         is_multimodal=True,
         tags=['video'],
     ), exist_ok=True)

@@ -38,7 +38,6 @@ from swift.template import register_template
 from swift.template.templates.gemma import Gemma4Template
 
 from ...common import seam
-from ...common.remote_code import install_probe_guard
 from .template import Gemma4FramesTemplate, template_metas
 
 # ms-swift templates whose videos go through our video core where torchcodec is missing.
@@ -97,5 +96,4 @@ def register() -> None:
         register_template(meta, exist_ok=True)
     if not torchcodec_available():
         route_videos_through_video_core()
-    install_probe_guard(model_types=('gemma4',), architectures=('Gemma4ForConditionalGeneration',))
     seam.override_stock_loader(seam.GEMMA4_LOADER, 'gemma4', make_compat_loader)

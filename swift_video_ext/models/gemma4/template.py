@@ -21,7 +21,7 @@ from transformers.video_utils import VideoMetadata
 
 from ...common.template import VideoTemplate
 from ...video.settings import VideoSampling
-from . import VIDEO_SAMPLING
+from .spec import VIDEO_SAMPLING
 
 TEMPLATE, TEMPLATE_NOTHINKING = 'gemma4_frames', 'gemma4_frames_nothinking'
 

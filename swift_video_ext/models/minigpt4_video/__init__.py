@@ -1,18 +1,11 @@
-"""MiniGPT4-Video: ``--model_type minigpt4_video``."""
+"""MiniGPT4-Video: ``--model_type minigpt4_video``. Declared in :mod:`.spec`; the classes load on first use."""
 
-from .configuration_minigpt4_video import FAMILY_DEFAULTS, MiniGPT4VideoConfig
-from .modeling_minigpt4_video import MiniGPT4VideoForConditionalGeneration, concat_adjacent_tokens
-from .processing_minigpt4_video import VIDEO_SAMPLING, MiniGPT4VideoProcessor
+from ..spec import lazy_exports
+from .spec import SPEC, VIDEO_SAMPLING
 
+_EXPORTS = {'FAMILY_DEFAULTS': 'configuration_minigpt4_video', 'MiniGPT4VideoConfig': 'configuration_minigpt4_video',
+            'MiniGPT4VideoForConditionalGeneration': 'modeling_minigpt4_video',
+            'concat_adjacent_tokens': 'modeling_minigpt4_video', 'MiniGPT4VideoProcessor': 'processing_minigpt4_video'}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-def register_auto_classes() -> None:
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
-
-    AutoConfig.register('minigpt4_video', MiniGPT4VideoConfig, exist_ok=True)
-    AutoModelForImageTextToText.register(MiniGPT4VideoConfig, MiniGPT4VideoForConditionalGeneration, exist_ok=True)
-    AutoModelForCausalLM.register(MiniGPT4VideoConfig, MiniGPT4VideoForConditionalGeneration, exist_ok=True)
-    AutoProcessor.register(MiniGPT4VideoConfig, MiniGPT4VideoProcessor, exist_ok=True)
-
-
-__all__ = ['FAMILY_DEFAULTS', 'VIDEO_SAMPLING', 'MiniGPT4VideoConfig', 'MiniGPT4VideoForConditionalGeneration',
-           'MiniGPT4VideoProcessor', 'concat_adjacent_tokens', 'register_auto_classes']
+__all__ = ['SPEC', 'VIDEO_SAMPLING', *_EXPORTS]

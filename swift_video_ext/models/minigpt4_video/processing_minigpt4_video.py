@@ -24,11 +24,10 @@ import numpy as np
 import torch
 from transformers import ProcessorMixin
 
-from ...video.settings import VideoSampling
 from ...video.subtitles import SubtitleCue
 from ...video.transforms import IMAGENET_MEAN, IMAGENET_STD, normalize
+from .spec import VIDEO_SAMPLING
 
-VIDEO_SAMPLING = VideoSampling('interval', num_frames=45)
 SubtitleMode = Literal['train', 'eval', 'inference']
 SUBTITLE_MODES = ('train', 'eval', 'inference')
 

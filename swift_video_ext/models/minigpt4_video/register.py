@@ -10,9 +10,10 @@ from ...logging_utils import get_logger
 from .configuration_minigpt4_video import MiniGPT4VideoConfig
 from .modeling_minigpt4_video import MiniGPT4VideoForConditionalGeneration
 from .processing_minigpt4_video import MiniGPT4VideoProcessor
+from .spec import ARCHITECTURE, SPEC
 from .template import TEMPLATE_LLAMA2, TEMPLATE_MISTRAL, template_metas
 
-MODEL_TYPE = 'minigpt4_video'
+MODEL_TYPE = SPEC.model_type
 logger = get_logger()
 
 
@@ -50,7 +51,7 @@ def register() -> None:
         MiniGPT4VideoLoader,
         template=TEMPLATE_LLAMA2,
         model_arch=MODEL_TYPE,
-        architectures=['MiniGPT4VideoForConditionalGeneration'],
+        architectures=[ARCHITECTURE],
         is_multimodal=True,
         tags=['video'],
     ), exist_ok=True)

@@ -1,19 +1,10 @@
-"""PLLaVA (Pooling LLaVA): ``--model_type pllava``."""
+"""PLLaVA (Pooling LLaVA): ``--model_type pllava``. Declared in :mod:`.spec`; the classes load on first use."""
 
-from .configuration_pllava import PllavaConfig
-from .modeling_pllava import PllavaForConditionalGeneration, PllavaModel
-from .processing_pllava import VIDEO_SAMPLING, PllavaProcessor
+from ..spec import lazy_exports
+from .spec import SPEC, VIDEO_SAMPLING
 
+_EXPORTS = {'PllavaConfig': 'configuration_pllava', 'PllavaForConditionalGeneration': 'modeling_pllava',
+            'PllavaModel': 'modeling_pllava', 'PllavaProcessor': 'processing_pllava'}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-def register_auto_classes() -> None:
-    """Make ``AutoConfig`` / ``AutoModelForImageTextToText`` / ``AutoProcessor`` know ``pllava``."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
-
-    AutoConfig.register('pllava', PllavaConfig, exist_ok=True)
-    AutoModelForImageTextToText.register(PllavaConfig, PllavaForConditionalGeneration, exist_ok=True)
-    AutoModelForCausalLM.register(PllavaConfig, PllavaForConditionalGeneration, exist_ok=True)
-    AutoProcessor.register(PllavaConfig, PllavaProcessor, exist_ok=True)
-
-
-__all__ = ['VIDEO_SAMPLING', 'PllavaConfig', 'PllavaForConditionalGeneration', 'PllavaModel', 'PllavaProcessor',
-           'register_auto_classes']
+__all__ = ['SPEC', 'VIDEO_SAMPLING', *_EXPORTS]

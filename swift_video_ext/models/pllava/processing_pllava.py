@@ -9,12 +9,8 @@ import numpy as np
 import torch
 from transformers import ProcessorMixin
 
-from ...video.settings import VideoSampling
+from .spec import VIDEO_SAMPLING
 
-# Frames at inference: the official evaluation sampler (always NUM_FRAMES frames, the middle of equal segments,
-# repeats on short clips); in training the official "rand" sampler (one random frame per segment, padded with the
-# last frame). NUM_FRAMES overrides the count (default: the checkpoint's num_frames).
-VIDEO_SAMPLING = VideoSampling('segment_middle_fixed', num_frames=16, train_strategy='segment_random_fixed')
 LONG_EDGE_CAP = 640  # pixels: the official processor shrinks frames whose long edge exceeds this before CLIP
 
 

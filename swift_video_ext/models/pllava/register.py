@@ -22,9 +22,10 @@ from .convert_pllava import (
 )
 from .modeling_pllava import PllavaForConditionalGeneration
 from .processing_pllava import PllavaProcessor
+from .spec import SPEC
 from .template import TEMPLATE_CHATML, TEMPLATE_VICUNA, template_metas
 
-MODEL_TYPE = 'pllava'
+MODEL_TYPE = SPEC.model_type
 IMAGE_TOKEN_ENV = 'PLLAVA_IMAGE_TOKEN_ID'  # "tokenizer": trust the tokenizer's <image> id over config.json
 logger = get_logger()
 
@@ -97,7 +98,7 @@ def register() -> None:
         PllavaLoader,
         template=TEMPLATE_VICUNA,
         model_arch=ModelArch.llava_hf,
-        architectures=['PllavaForConditionalGeneration'],
+        architectures=[SPEC.vllm.architecture],
         is_multimodal=True,
         tags=['vision', 'video'],
     ), exist_ok=True)
