@@ -24,10 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-
-def image_frames(image: Any) -> np.ndarray:
-    """A loaded image (PIL) → (1, H, W, 3) uint8, as the ``pt`` path feeds it."""
-    return np.asarray(image.convert('RGB'))[None]
+from ..video.frames import image_frames
 
 
 class VllmTemplateMixin:

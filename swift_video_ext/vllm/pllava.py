@@ -23,6 +23,7 @@ from vllm.multimodal.processing import BaseMultiModalProcessor, BaseProcessingIn
 from ..models.pllava.configuration_pllava import PllavaConfig
 from ..models.pllava.modeling_pllava import adaptive_avg_pool_3d, repeat_frames
 from ..models.pllava.processing_pllava import PllavaProcessor
+from ..video.frames import as_frames
 
 IMAGE_TOKEN = '<image>'
 
@@ -42,14 +43,7 @@ def pool_media(frame_features: torch.Tensor, config: PllavaConfig) -> torch.Tens
 def frames_array(item) -> np.ndarray:
     """A vLLM image (PIL / HWC array) or video ((T, H, W, 3) array, list of frames, or (frames, metadata)) →
     (T, H, W, 3) uint8."""
-    if isinstance(item, tuple):
-        item = item[0]
-    if hasattr(item, 'convert'):
-        return np.asarray(item.convert('RGB'))[None]
-    if isinstance(item, (list, tuple)):
-        return np.stack([frames_array(frame)[0] for frame in item])
-    array = np.asarray(item)
-    return array[None] if array.ndim == 3 else array
+    return as_frames(item[0] if isinstance(item, tuple) else item)
 
 
 class PllavaProcessingInfo(BaseProcessingInfo):

@@ -28,7 +28,6 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from swift.template import TemplateMeta
 from swift.template.template_inputs import StdTemplateInputs
 from swift.template.utils import Context
@@ -36,6 +35,7 @@ from swift.template.utils import Context
 from ...common.bad_samples import record_bad_subtitles
 from ...common.template import VideoTemplate
 from ...common.vllm_template import MiniGPT4VideoVllmMixin
+from ...video.frames import image_frames
 from ...video.settings import VideoSampling
 from ...video.subtitles import SubtitleError, Subtitles
 from .processing_minigpt4_video import VIDEO_SAMPLING, SubtitleMode, pad_frames
@@ -94,7 +94,7 @@ class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
     def replace_tag(self, media_type: Literal['image', 'video', 'audio'], index: int,
                     inputs: StdTemplateInputs) -> list[Context]:
         if media_type == 'image':
-            inputs.minigpt_images.append(np.asarray(inputs.images[index].convert('RGB')))
+            inputs.minigpt_images.append(image_frames(inputs.images[index])[0])
             return ['<Img>', [IMAGE_SENTINEL], '</Img>']
         if media_type != 'video':
             raise ValueError('MiniGPT4-Video does not take audio')

@@ -37,6 +37,7 @@ from swift.template.utils import Context
 
 from ...common.template import VideoTemplate
 from ...common.vllm_template import VllmTemplateMixin
+from ...video.frames import image_frames
 from ...video.settings import VideoSampling
 from .processing_pllava import VIDEO_SAMPLING
 
@@ -81,7 +82,7 @@ class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
         image_index = video_index = 0
         for position, token in enumerate(input_ids):
             if token == IMAGE_SENTINEL:
-                frames.append(np.asarray(inputs.images[image_index].convert('RGB'))[None])
+                frames.append(image_frames(inputs.images[image_index]))
                 image_index += 1
             elif token == VIDEO_SENTINEL:
                 frames.append(self.sample_video(inputs.videos[video_index]).frames)
