@@ -98,13 +98,9 @@ def minigpt4_template(model_dir, mode: str):
     from swift.template import get_template
 
     import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.common.vllm_template import MiniGPT4VideoVllmMixin
-    from swift_video_ext.models.minigpt4_video import template as module
 
     template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
-    template.__class__ = type('VllmMiniGPT4VideoTemplate',
-                              with_mixin(MiniGPT4VideoVllmMixin, module.MiniGPT4VideoTemplate),
-                              {'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}})
+    assert isinstance(template, VllmTemplateMixin)
     template.set_mode(mode)
     return template
 
