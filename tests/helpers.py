@@ -16,6 +16,42 @@ CPU_TRAIN_ARGS = [
 ]
 
 
+# ms-swift model type -> our model package (swift_video_ext.models.<package>), where the two names differ
+TINY_PACKAGES = {'cogvlm2_video_ts': 'cogvlm2_video'}
+
+
+def build_tiny(model_type: str, output: str | Path, **options) -> Path:
+    """The type's tiny checkpoint (what ``swift-video tiny-model`` writes) built in this process at ``output``;
+    ``options`` go to the package's ``build_tiny`` (e.g. ``chatml=True``, ``num_frames=4``, ``dims=...``)."""
+    import importlib
+
+    package = TINY_PACKAGES.get(model_type, model_type)
+    return importlib.import_module(f'swift_video_ext.models.{package}.tiny').build_tiny(Path(output), **options)
+
+
+def make_template(model_dir: str | Path, model_type: str, template_type: str | None = None, mode: str = 'train',
+                  **kwargs):
+    """ms-swift's template for a checkpoint (our plugin registered), in ``mode``; ``kwargs`` go to ``get_template``."""
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    template = get_template(get_processor(str(model_dir), model_type=model_type), template_type=template_type,
+                            **kwargs)
+    template.set_mode(mode)
+    return template
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for servers and torch.distributed rendezvous)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 def load_swift_dataset(name: str, **kwargs):
     """ms-swift's ``load_dataset`` in this process, without the worker pool.
 

@@ -9,17 +9,7 @@ import torch
 
 from swift_video_ext.common.template import EncodeMedia, VideoTemplate
 from swift_video_ext.video.synthetic import write_counter_clip
-
-
-def make_template(model_dir, model_type, template_type=None):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type=model_type), template_type=template_type)
-    template.set_mode('train')
-    return template
+from tests.helpers import make_template
 
 
 def video_row(clip, answer='x'):
@@ -34,10 +24,8 @@ def clips(tmp_path_factory):
             write_counter_clip(root / 'b.mp4', num_frames=40, fps=10, event=(0.0, 4.0))]
 
 
-def test_gemma4_frames_collator_concatenates_frames_per_video(tmp_path_factory, clips):
-    from swift_video_ext.models.gemma4.tiny import build_tiny
-
-    template = make_template(build_tiny(tmp_path_factory.mktemp('g4') / 'tiny'), 'gemma4', 'gemma4_frames_nothinking')
+def test_gemma4_frames_collator_concatenates_frames_per_video(tiny_gemma4, clips):
+    template = make_template(tiny_gemma4, 'gemma4', 'gemma4_frames_nothinking')
     encoded = [template.encode(video_row(clip)) for clip in clips]
     batch = template.data_collator(encoded)
     assert batch['num_frames_per_video'].tolist() == [4, 4]
@@ -45,10 +33,8 @@ def test_gemma4_frames_collator_concatenates_frames_per_video(tmp_path_factory, 
 
 
 @pytest.fixture(scope='module')
-def minigpt(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return make_template(build_tiny(tmp_path_factory.mktemp('mg') / 'tiny', num_frames=4), 'minigpt4_video')
+def minigpt(tiny_minigpt4):
+    return make_template(tiny_minigpt4, 'minigpt4_video')
 
 
 def test_minigpt4_frames_stay_with_their_row_not_on_ms_swifts_inputs(minigpt, clips):
@@ -73,7 +59,7 @@ def test_minigpt4_frames_stay_with_their_row_not_on_ms_swifts_inputs(minigpt, cl
             assert not any(isinstance(item, np.ndarray) for item in items), name
     again = minigpt.encode(video_row(clips[0]))  # a second row starts empty: same ids and pixels
     assert again['input_ids'] == first['input_ids'] and torch.equal(again['pixel_values'], first['pixel_values'])
-    assert first['pixel_values'].shape[0] == 4
+    assert first['pixel_values'].shape[0] == minigpt.config.num_frames
 
 
 def test_minigpt4_rows_encoded_at_once_keep_their_own_frames(minigpt, clips):
