@@ -96,6 +96,34 @@ def last_checkpoint(output_dir: str | Path) -> Path:
     return checkpoints[-1]
 
 
+def sft(args: list[str], output_dir: str | Path, *, env: dict | None = None) -> tuple[subprocess.CompletedProcess,
+                                                                                   Path]:
+    """``swift sft`` on CPU (:data:`CPU_TRAIN_ARGS` after ``args``) into ``output_dir``: its result and the last
+    checkpoint."""
+    result = run(['swift', 'sft', *args, '--output_dir', str(output_dir), *CPU_TRAIN_ARGS], env=env)
+    return result, last_checkpoint(output_dir)
+
+
+def merge_lora(checkpoint: str | Path) -> Path:
+    """``swift export --merge_lora true`` of an adapter checkpoint; the merged folder (``<checkpoint>-merged``)."""
+    checkpoint = Path(checkpoint)
+    run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
+    return checkpoint.parent / f'{checkpoint.name}-merged'
+
+
+def assert_answers_follow_the_pixels(adapter: dict[str, str], expected: dict[str, str], blanked: str) -> None:
+    """Greedy answers of an overfit run (:func:`greedy_answers`): each clip gets its own ``expected`` answer, and the
+    black clip (``black.mp4``: ``blanked``'s prompt, its frames blanked) does not get ``blanked``'s."""
+    assert {name: adapter.get(name) for name in expected} == expected, adapter
+    assert adapter['black.mp4'] != adapter[blanked], adapter
+
+
+def assert_merged_answers_equal_adapter(answers: tuple[dict[str, str], dict[str, str]], rows: int = 3) -> None:
+    """The merged export's greedy answers are the adapter's, on all ``rows`` rows (:func:`greedy_answers`)."""
+    adapter, merged = answers
+    assert len(merged) == rows and merged == adapter
+
+
 def logged_losses(output_dir: str | Path) -> list[float]:
     (log,) = Path(output_dir).glob('v*/logging.jsonl')
     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
