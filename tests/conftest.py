@@ -65,7 +65,37 @@ def real_clip(name: str) -> Path:
 
 
 @pytest.fixture(scope='session')
-def tiny_pllava(tmp_path_factory) -> Path:
-    from swift_video_ext.models.pllava.tiny import build_tiny
+def tiny_checkpoint(tmp_path_factory):
+    """``tiny_checkpoint(model_type, **options)``: a tiny checkpoint, built once per session for each type and
+    options (:func:`tests.helpers.build_tiny`). Shared: a test that changes files copies the folder first."""
+    from tests.helpers import build_tiny
 
-    return build_tiny(tmp_path_factory.mktemp('tiny') / 'pllava')
+    built: dict[tuple, Path] = {}
+
+    def get(model_type: str, **options) -> Path:
+        key = (model_type, repr(sorted(options.items())))
+        if key not in built:
+            built[key] = build_tiny(model_type, tmp_path_factory.mktemp('tiny') / model_type, **options)
+        return built[key]
+
+    return get
+
+
+@pytest.fixture(scope='session')
+def tiny_pllava(tiny_checkpoint) -> Path:
+    return tiny_checkpoint('pllava')
+
+
+@pytest.fixture(scope='session')
+def tiny_cogvlm(tiny_checkpoint) -> Path:
+    return tiny_checkpoint('cogvlm2_video')
+
+
+@pytest.fixture(scope='session')
+def tiny_minigpt4(tiny_checkpoint) -> Path:
+    return tiny_checkpoint('minigpt4_video')
+
+
+@pytest.fixture(scope='session')
+def tiny_gemma4(tiny_checkpoint) -> Path:
+    return tiny_checkpoint('gemma4')

@@ -16,6 +16,42 @@ CPU_TRAIN_ARGS = [
 ]
 
 
+# ms-swift model type -> our model package (swift_video_ext.models.<package>), where the two names differ
+TINY_PACKAGES = {'cogvlm2_video_ts': 'cogvlm2_video'}
+
+
+def build_tiny(model_type: str, output: str | Path, **options) -> Path:
+    """The type's tiny checkpoint (what ``swift-video tiny-model`` writes) built in this process at ``output``;
+    ``options`` go to the package's ``build_tiny`` (e.g. ``chatml=True``, ``num_frames=4``, ``dims=...``)."""
+    import importlib
+
+    package = TINY_PACKAGES.get(model_type, model_type)
+    return importlib.import_module(f'swift_video_ext.models.{package}.tiny').build_tiny(Path(output), **options)
+
+
+def make_template(model_dir: str | Path, model_type: str, template_type: str | None = None, mode: str = 'train',
+                  **kwargs):
+    """ms-swift's template for a checkpoint (our plugin registered), in ``mode``; ``kwargs`` go to ``get_template``."""
+    from swift.model import get_processor
+    from swift.template import get_template
+
+    import swift_video_ext.plugin  # noqa: F401
+
+    template = get_template(get_processor(str(model_dir), model_type=model_type), template_type=template_type,
+                            **kwargs)
+    template.set_mode(mode)
+    return template
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for servers and torch.distributed rendezvous)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 def load_swift_dataset(name: str, **kwargs):
     """ms-swift's ``load_dataset`` in this process, without the worker pool.
 
@@ -58,6 +94,34 @@ def last_checkpoint(output_dir: str | Path) -> Path:
     checkpoints = [c for c in checkpoints if not c.name.endswith('-merged')]
     assert checkpoints, f'no checkpoint under {output_dir}'
     return checkpoints[-1]
+
+
+def sft(args: list[str], output_dir: str | Path, *, env: dict | None = None) -> tuple[subprocess.CompletedProcess,
+                                                                                   Path]:
+    """``swift sft`` on CPU (:data:`CPU_TRAIN_ARGS` after ``args``) into ``output_dir``: its result and the last
+    checkpoint."""
+    result = run(['swift', 'sft', *args, '--output_dir', str(output_dir), *CPU_TRAIN_ARGS], env=env)
+    return result, last_checkpoint(output_dir)
+
+
+def merge_lora(checkpoint: str | Path) -> Path:
+    """``swift export --merge_lora true`` of an adapter checkpoint; the merged folder (``<checkpoint>-merged``)."""
+    checkpoint = Path(checkpoint)
+    run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
+    return checkpoint.parent / f'{checkpoint.name}-merged'
+
+
+def assert_answers_follow_the_pixels(adapter: dict[str, str], expected: dict[str, str], blanked: str) -> None:
+    """Greedy answers of an overfit run (:func:`greedy_answers`): each clip gets its own ``expected`` answer, and the
+    black clip (``black.mp4``: ``blanked``'s prompt, its frames blanked) does not get ``blanked``'s."""
+    assert {name: adapter.get(name) for name in expected} == expected, adapter
+    assert adapter['black.mp4'] != adapter[blanked], adapter
+
+
+def assert_merged_answers_equal_adapter(answers: tuple[dict[str, str], dict[str, str]], rows: int = 3) -> None:
+    """The merged export's greedy answers are the adapter's, on all ``rows`` rows (:func:`greedy_answers`)."""
+    adapter, merged = answers
+    assert len(merged) == rows and merged == adapter
 
 
 def logged_losses(output_dir: str | Path) -> list[float]:

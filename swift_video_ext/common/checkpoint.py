@@ -1,4 +1,5 @@
-"""Reading safetensors checkpoints (single file or sharded with an index) without loading the model class."""
+"""Reading checkpoints (``config.json``; safetensors, single file or sharded with an index) without loading the model
+class."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ import os
 from pathlib import Path
 
 import torch
+
+
+def read_config_dict(model_dir: str | os.PathLike) -> dict:
+    """A checkpoint directory's ``config.json`` as a plain dict (no config class, no remote code)."""
+    return json.loads((Path(model_dir) / 'config.json').read_text())
 
 
 def safetensors_files(model_dir: str | os.PathLike) -> list[Path]:

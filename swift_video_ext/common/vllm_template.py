@@ -9,13 +9,12 @@ Every medium goes to vLLM as a *video* (a still image is a one-frame ``(1, H, W,
 our vLLM models treat a one-frame video as that image, and one modality keeps vLLM's placeholder assignment in
 prompt order even where images and videos share one placeholder token.
 
-Use: put the mixin first among the template's bases and set :attr:`VllmTemplateMixin.vllm_sentinels`::
+Use: put the mixin first among the bases of a :class:`~.template.SentinelMediaTemplate` and set
+:attr:`VllmTemplateMixin.vllm_sentinels`; vLLM gets each sentinel's ``medium_frames``, the frames the ``pt`` backend
+preprocesses::
 
-    class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
-        vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}
-
-Templates whose sentinels are not one per medium override :meth:`VllmTemplateMixin.vllm_prepare` and
-:meth:`VllmTemplateMixin.vllm_frames` (MiniGPT4-Video: :mod:`swift_video_ext.models.minigpt4_video.vllm_template`).
+    class PllavaTemplate(VllmTemplateMixin, SentinelMediaTemplate):
+        media_sentinels = vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}
 """
 
 from __future__ import annotations
@@ -25,17 +24,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 
-def image_frames(image: Any) -> np.ndarray:
-    """A loaded image (PIL) → (1, H, W, 3) uint8, as the ``pt`` path feeds it."""
-    return np.asarray(image.convert('RGB'))[None]
-
-
 class VllmTemplateMixin:
-    """Replaces media sentinels by placeholder ids and passes sampled frames, in ms-swift's ``vllm`` mode only.
-
-    Hooks for templates whose sentinels are not one per image/video: :meth:`vllm_prepare` (before encoding) and
-    :meth:`vllm_frames` (the frames of the n-th sentinel of a kind).
-    """
+    """Replaces media sentinels by placeholder ids and passes sampled frames, in ms-swift's ``vllm`` mode only."""
 
     vllm_sentinels: ClassVar[dict[int, str]] = {}  # sentinel id -> kind ('image', 'video', or the template's own)
 
@@ -43,25 +33,15 @@ class VllmTemplateMixin:
         """The ids one sentinel becomes in the prompt vLLM receives (vLLM's processor expands them)."""
         return [self.processor.image_token_id]
 
-    def vllm_prepare(self, inputs) -> None:
-        """Called before ms-swift encodes the text of a row in vllm mode."""
-
     def vllm_frames(self, kind: str, index: int, inputs) -> np.ndarray:
-        """The ``index``-th sentinel of ``kind`` → the (T, H, W, 3) uint8 frames vLLM gets: our sampling for
-        videos, the image itself for images."""
-        items = inputs.images if kind == 'image' else inputs.videos
-        if index >= len(items):
-            raise ValueError(f'the prompt has more <{kind}> tags than the row has {kind}s ({len(items)})')
-        if kind == 'image':
-            return image_frames(items[index])
-        return np.ascontiguousarray(self.sample_video(items[index]).frames)
+        """The ``index``-th sentinel of ``kind`` → the (T, H, W, 3) uint8 frames vLLM gets: the pt backend's."""
+        return np.ascontiguousarray(self.medium_frames(kind, index, inputs))
 
     def _encode_truncated(self, inputs) -> dict[str, Any]:
-        vllm = self.mode == 'vllm' and bool(self.vllm_sentinels)
-        if vllm:
-            self.vllm_prepare(inputs)
-        encoded = super()._encode_truncated(inputs)
-        if vllm:
+        if not (self.mode == 'vllm' and self.vllm_sentinels):
+            return super()._encode_truncated(inputs)
+        with self.encode_media_scope():  # frames a replace_tag samples stay the row's until vllm_finish reads them
+            encoded = super()._encode_truncated(inputs)
             self.vllm_finish(encoded, inputs)
         return encoded
 

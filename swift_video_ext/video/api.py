@@ -9,7 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from .backends.base import Orientation, ProbeMismatch, VideoSource, orient_frames, source_label, target_size
+from .backends.base import (
+    Orientation,
+    ProbeMismatch,
+    VideoReader,
+    VideoSource,
+    orient_frames,
+    source_label,
+    target_size,
+)
 from .backends.images import ImageSequenceReader
 from .cache import (
     cached,
@@ -30,7 +38,7 @@ BACKENDS = ('pyav', 'decord', 'torchcodec')
 BACKEND_ENV = 'VIDEO_LOAD_BACKEND'  # ms-swift's name for the same choice
 
 
-def _reader_class(backend: str):
+def _reader_class(backend: str) -> type[VideoReader]:
     if backend == 'pyav':
         from .backends.pyav import PyAVReader
         return PyAVReader
@@ -50,7 +58,7 @@ def is_frame_source(source) -> bool:
     return isinstance(source, (str, os.PathLike)) and os.path.isdir(source)
 
 
-def open_reader(source, *, backend: str | None = None, source_fps: float | None = None):
+def open_reader(source, *, backend: str | None = None, source_fps: float | None = None) -> VideoReader:
     """A reader (context manager with ``probe``/``read``) for a video file, video bytes or frame images."""
     if is_frame_source(source):
         return ImageSequenceReader(source, source_fps=source_fps or 1.0)

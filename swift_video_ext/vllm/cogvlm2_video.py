@@ -35,9 +35,9 @@ from ..models.cogvlm2_video.modeling_cogvlm2_video import EVA2CLIPModel, build_p
 from ..models.cogvlm2_video.processing_cogvlm2_video import CogVLM2VideoProcessor
 from .frame_items import (
     FrameItemsDummyInputsBuilder,
+    FrameItemsModelMixin,
     FrameItemsMultiModalProcessor,
     FrameItemsProcessingInfo,
-    embed_frame_items,
 )
 
 INV_FREQ_SUFFIX = 'rotary_emb.inv_freq'
@@ -87,7 +87,7 @@ class CogVLM2VideoProcessingInfo(FrameItemsProcessingInfo):
 
 @MULTIMODAL_REGISTRY.register_processor(FrameItemsMultiModalProcessor, info=CogVLM2VideoProcessingInfo,
                                         dummy_inputs=FrameItemsDummyInputsBuilder)
-class CogVLM2VideoForCausalLM(nn.Module, SupportsMultiModal, SupportsPP, SupportsMRoPE):
+class CogVLM2VideoForCausalLM(FrameItemsModelMixin, nn.Module, SupportsMultiModal, SupportsPP, SupportsMRoPE):
     """Weight names are our export's (and the official checkpoint's): ``model.vision.*``, ``model.layers.*``,
     ``model.embed_tokens``, ``model.norm``, ``lm_head``."""
 
@@ -118,23 +118,12 @@ class CogVLM2VideoForCausalLM(nn.Module, SupportsMultiModal, SupportsPP, Support
         """(T, 3, S, S) → (T · tokens_per_frame, D)."""
         return self.vision(frames.to(self.vision.conv.weight.dtype)).flatten(0, 1)
 
-    def embed_multimodal(self, **kwargs: object):
-        return embed_frame_items(self._encode_frames, kwargs)
-
     def get_mrope_input_positions(self, input_tokens: list[int], mm_features) -> tuple[torch.Tensor, int]:
         """CogVLM positions of the prompt as three identical rows, and the offset decoding continues from."""
         slots = [(feature.mm_position.offset, feature.mm_position.length) for feature in mm_features]
         positions = cogvlm_positions(len(input_tokens), slots)
         delta = int(positions.max()) + 1 - len(input_tokens) if len(input_tokens) else 0
         return positions.unsqueeze(0).expand(3, -1).clone(), delta
-
-    def forward(self, input_ids, positions, intermediate_tensors=None, inputs_embeds=None, **kwargs):
-        if intermediate_tensors is not None:
-            inputs_embeds = None
-        return self.language_model.model(input_ids, positions, intermediate_tensors, inputs_embeds=inputs_embeds)
-
-    def compute_logits(self, hidden_states: torch.Tensor) -> torch.Tensor | None:
-        return self.language_model.compute_logits(hidden_states)
 
     def load_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> set[str]:
         """The checkpoint's weights, with RoPE's cos/sin rebuilt from its stored ``inv_freq`` (every layer holds the

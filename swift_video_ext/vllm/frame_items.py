@@ -6,33 +6,20 @@ expands that id to the frame's ``tokens_per_frame`` slots. Subclasses name the p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from transformers import BatchFeature
-from vllm.multimodal.inputs import MultiModalFieldConfig
-from vllm.multimodal.processing import (
-    BaseDummyInputsBuilder,
-    BaseMultiModalProcessor,
-    BaseProcessingInfo,
-    PromptReplacement,
-)
+from vllm.multimodal.processing import BaseDummyInputsBuilder, BaseMultiModalProcessor
 
-from .pllava import frames_array
+from .base import MediaProcessingInfo, MediaProcessorMixin, WrappedLanguageModelMixin, frames_array
 
 
-class FrameItemsProcessingInfo(BaseProcessingInfo):
+class FrameItemsProcessingInfo(MediaProcessingInfo):
     """Subclasses give ``get_hf_config`` / ``get_hf_processor`` (with ``preprocess_frames``) and
     :meth:`placeholder_id`; the config has ``tokens_per_frame`` and ``vision_config.image_size``."""
 
-    def placeholder_id(self) -> int:
-        raise NotImplementedError
-
-    def get_supported_mm_limits(self) -> Mapping[str, int | None]:
-        return {'image': None, 'video': None}
-
-    def get_mm_max_tokens_per_item(self, seq_len: int, mm_counts: Mapping[str, int]) -> Mapping[str, int]:
-        tokens = self.get_hf_config().tokens_per_frame
-        return {'image': tokens, 'video': tokens}
+    def tokens_per_item(self) -> int:
+        return self.get_hf_config().tokens_per_frame
 
 
 class FrameItemsDummyInputsBuilder(BaseDummyInputsBuilder[FrameItemsProcessingInfo]):
@@ -47,7 +34,7 @@ class FrameItemsDummyInputsBuilder(BaseDummyInputsBuilder[FrameItemsProcessingIn
                                                 num_videos=mm_counts.get('video', 0))}
 
 
-class FrameItemsMultiModalProcessor(BaseMultiModalProcessor[FrameItemsProcessingInfo]):
+class FrameItemsMultiModalProcessor(MediaProcessorMixin, BaseMultiModalProcessor[FrameItemsProcessingInfo]):
     """Frames preprocessed by the model's ``preprocess_frames``, one item per frame; each placeholder id →
     ``tokens_per_frame`` copies."""
 
@@ -60,22 +47,14 @@ class FrameItemsMultiModalProcessor(BaseMultiModalProcessor[FrameItemsProcessing
                 out[field] = [processor.preprocess_frames(frames_array(item)) for item in items]
         return BatchFeature(out)
 
-    def _get_mm_fields_config(self, hf_inputs: BatchFeature,
-                              hf_processor_mm_kwargs: Mapping[str, object]) -> Mapping[str, MultiModalFieldConfig]:
-        return {'pixel_values': MultiModalFieldConfig.batched('image'),
-                'pixel_values_videos': MultiModalFieldConfig.batched('video')}
 
-    def _get_prompt_updates(self, mm_items, hf_processor_mm_kwargs, out_mm_kwargs) -> Sequence[PromptReplacement]:
-        token_id = self.info.placeholder_id()
-        slots = [token_id] * self.info.get_hf_config().tokens_per_frame
-        return [PromptReplacement(modality=modality, target=[token_id], replacement=slots)
-                for modality in ('image', 'video')]
+class FrameItemsModelMixin(WrappedLanguageModelMixin):
+    """The model side (put first among the bases): ``embed_multimodal`` runs every image/video item's frames
+    through the model's ``_encode_frames``, in order; the language model at ``self.language_model``."""
 
-
-def embed_frame_items(encode_frames, kwargs: Mapping[str, object]) -> list:
-    """``embed_multimodal`` of these models: every image/video item's frames through ``encode_frames``, in order."""
-    embeddings = []
-    for key in kwargs:  # keyword order = modality order of the batch
-        if key in ('pixel_values', 'pixel_values_videos') and kwargs[key] is not None:
-            embeddings += [encode_frames(item) for item in kwargs[key]]
-    return embeddings
+    def embed_multimodal(self, **kwargs: object) -> list:
+        embeddings = []
+        for key in kwargs:  # keyword order = modality order of the batch
+            if key in ('pixel_values', 'pixel_values_videos') and kwargs[key] is not None:
+                embeddings += [self._encode_frames(item) for item in kwargs[key]]
+        return embeddings

@@ -22,9 +22,9 @@ from ..models.minigpt4_video.modeling_minigpt4_video import concat_adjacent_toke
 from ..models.minigpt4_video.processing_minigpt4_video import MiniGPT4VideoProcessor
 from .frame_items import (
     FrameItemsDummyInputsBuilder,
+    FrameItemsModelMixin,
     FrameItemsMultiModalProcessor,
     FrameItemsProcessingInfo,
-    embed_frame_items,
 )
 
 
@@ -45,7 +45,7 @@ class MiniGPT4VideoProcessingInfo(FrameItemsProcessingInfo):
 
 @MULTIMODAL_REGISTRY.register_processor(FrameItemsMultiModalProcessor, info=MiniGPT4VideoProcessingInfo,
                                         dummy_inputs=FrameItemsDummyInputsBuilder)
-class MiniGPT4VideoForConditionalGeneration(nn.Module, SupportsMultiModal, SupportsPP):
+class MiniGPT4VideoForConditionalGeneration(FrameItemsModelMixin, nn.Module, SupportsMultiModal, SupportsPP):
     """Weight names are our export's: ``vision_model.*``, ``ln_vision.*``, ``llama_proj.*``, ``language_model.*``."""
 
     @classmethod
@@ -73,17 +73,6 @@ class MiniGPT4VideoForConditionalGeneration(nn.Module, SupportsMultiModal, Suppo
         frames = frames.to(self.llama_proj.weight.dtype)
         hidden = self.ln_vision(self.vision_model(frames))
         return self.llama_proj(concat_adjacent_tokens(hidden[:, 1:], self.config.concat_tokens)).flatten(0, 1)
-
-    def embed_multimodal(self, **kwargs: object):
-        return embed_frame_items(self._encode_frames, kwargs)
-
-    def forward(self, input_ids, positions, intermediate_tensors=None, inputs_embeds=None, **kwargs):
-        if intermediate_tensors is not None:
-            inputs_embeds = None
-        return self.language_model.model(input_ids, positions, intermediate_tensors, inputs_embeds=inputs_embeds)
-
-    def compute_logits(self, hidden_states: torch.Tensor) -> torch.Tensor | None:
-        return self.language_model.compute_logits(hidden_states)
 
     def load_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> set[str]:
         return AutoWeightsLoader(self).load_weights(weights)

@@ -9,20 +9,19 @@ vLLM expands it to ``prod(pooling_shape)`` placeholder tokens.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-import numpy as np
 import torch
 from transformers import AutoImageProcessor, BatchFeature
 from vllm.model_executor.models.llava import LlavaDummyInputsBuilder, LlavaForConditionalGeneration
 from vllm.model_executor.models.utils import WeightsMapper
 from vllm.multimodal import MULTIMODAL_REGISTRY
-from vllm.multimodal.inputs import MultiModalFieldConfig
-from vllm.multimodal.processing import BaseMultiModalProcessor, BaseProcessingInfo, PromptReplacement
+from vllm.multimodal.processing import BaseMultiModalProcessor
 
 from ..models.pllava.configuration_pllava import PllavaConfig
 from ..models.pllava.modeling_pllava import adaptive_avg_pool_3d, repeat_frames
 from ..models.pllava.processing_pllava import PllavaProcessor
+from .base import MediaProcessingInfo, MediaProcessorMixin, frames_array
 
 IMAGE_TOKEN = '<image>'
 
@@ -39,20 +38,7 @@ def pool_media(frame_features: torch.Tensor, config: PllavaConfig) -> torch.Tens
     return pooled.squeeze(0).flatten(1).transpose(0, 1)
 
 
-def frames_array(item) -> np.ndarray:
-    """A vLLM image (PIL / HWC array) or video ((T, H, W, 3) array, list of frames, or (frames, metadata)) →
-    (T, H, W, 3) uint8."""
-    if isinstance(item, tuple):
-        item = item[0]
-    if hasattr(item, 'convert'):
-        return np.asarray(item.convert('RGB'))[None]
-    if isinstance(item, (list, tuple)):
-        return np.stack([frames_array(frame)[0] for frame in item])
-    array = np.asarray(item)
-    return array[None] if array.ndim == 3 else array
-
-
-class PllavaProcessingInfo(BaseProcessingInfo):
+class PllavaProcessingInfo(MediaProcessingInfo):
     def get_hf_config(self) -> PllavaConfig:
         return self.ctx.get_hf_config(PllavaConfig)
 
@@ -62,14 +48,11 @@ class PllavaProcessingInfo(BaseProcessingInfo):
         return PllavaProcessor(image_processor, self.get_tokenizer(), num_frames=config.num_frames,
                                pooling_shape=config.pooling_shape, image_token=IMAGE_TOKEN)
 
-    def get_supported_mm_limits(self) -> Mapping[str, int | None]:
-        return {'image': None, 'video': None}
+    def placeholder_id(self) -> int:
+        return self.get_hf_config().image_token_index
 
-    def get_tokens_per_media(self) -> int:
-        return self.get_hf_config().tokens_per_video
-
-    def get_mm_max_tokens_per_item(self, seq_len: int, mm_counts: Mapping[str, int]) -> Mapping[str, int]:
-        return {'image': self.get_tokens_per_media(), 'video': self.get_tokens_per_media()}
+    def tokens_per_item(self) -> int:
+        return self.get_hf_config().tokens_per_video  # prod(pooling_shape), for an image as for a video
 
 
 class PllavaDummyInputsBuilder(LlavaDummyInputsBuilder[PllavaProcessingInfo]):
@@ -85,8 +68,9 @@ class PllavaDummyInputsBuilder(LlavaDummyInputsBuilder[PllavaProcessingInfo]):
         }
 
 
-class PllavaMultiModalProcessor(BaseMultiModalProcessor[PllavaProcessingInfo]):
-    """CLIP preprocessing of every frame, as :meth:`PllavaProcessor.preprocess_frames` does for the pt backend."""
+class PllavaMultiModalProcessor(MediaProcessorMixin, BaseMultiModalProcessor[PllavaProcessingInfo]):
+    """CLIP preprocessing of every frame, as :meth:`PllavaProcessor.preprocess_frames` does for the pt backend; each
+    ``<image>`` → ``prod(pooling_shape)`` placeholder tokens."""
 
     def _call_hf_processor(self, hf_data: Mapping[str, object], hf_kwargs: Mapping[str, object]) -> BatchFeature:
         processor = self.info.get_hf_processor()
@@ -98,19 +82,6 @@ class PllavaMultiModalProcessor(BaseMultiModalProcessor[PllavaProcessingInfo]):
         if videos:
             out['pixel_values_videos'] = [processor.preprocess_frames(frames_array(v)) for v in videos]
         return BatchFeature(out)
-
-    def _get_mm_fields_config(self, hf_inputs: BatchFeature,
-                              hf_processor_mm_kwargs: Mapping[str, object]) -> Mapping[str, MultiModalFieldConfig]:
-        return {'pixel_values': MultiModalFieldConfig.batched('image'),
-                'pixel_values_videos': MultiModalFieldConfig.batched('video')}
-
-    def _get_prompt_updates(self, mm_items, hf_processor_mm_kwargs, out_mm_kwargs) -> Sequence[PromptReplacement]:
-        """Each ``<image>`` → ``prod(pooling_shape)`` copies. Images and videos share the token, so vLLM assigns the
-        placeholders to all images first, then all videos (our template sends everything as videos)."""
-        token_id = self.info.get_hf_config().image_token_index
-        tokens = [token_id] * self.info.get_tokens_per_media()
-        return [PromptReplacement(modality=modality, target=[token_id], replacement=tokens)
-                for modality in ('image', 'video')]
 
 
 @MULTIMODAL_REGISTRY.register_processor(PllavaMultiModalProcessor, info=PllavaProcessingInfo,

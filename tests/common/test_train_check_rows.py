@@ -2,7 +2,6 @@
 rows planned as chosen and rejected, a ``<video>`` tag without a video is a bad row, and a run where no row is usable
 ends with our reasons instead of ms-swift's "increase max_length"."""
 
-import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -10,9 +9,7 @@ import pytest
 from swift_video_ext.common import bad_samples
 from swift_video_ext.hooks import train_check
 from swift_video_ext.video.synthetic import write_counter_clip
-from tests.helpers import load_swift_dataset, write_jsonl
-
-TYPES = {'pllava': 'pllava', 'cogvlm2_video_ts': 'cogvlm2_video', 'minigpt4_video': 'minigpt4_video'}
+from tests.helpers import build_tiny, load_swift_dataset, write_jsonl
 
 
 @pytest.fixture(autouse=True)
@@ -35,9 +32,7 @@ def clip(workdir):
 
 def tiny_dir(model_type: str, workdir):
     folder = workdir / model_type
-    if not folder.is_dir():
-        importlib.import_module(f'swift_video_ext.models.{TYPES[model_type]}.tiny').build_tiny(folder)
-    return folder
+    return folder if folder.is_dir() else build_tiny(model_type, folder)
 
 
 def template_for(model_type: str, workdir, mode: str = 'train'):

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
-from tests.helpers import CPU_TRAIN_ARGS, command_env, run
+from tests.helpers import CPU_TRAIN_ARGS, command_env, free_port, run
 
 PLUGIN = Path(__file__).with_name('row_log_plugin.py')
 DISTRIBUTED = 'ParallelMode.DISTRIBUTED'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def sft(args: list[str], output_dir: Path, *, nproc: int, per_device_batch: int, use_cpu: bool = True,

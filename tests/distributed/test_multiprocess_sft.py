@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 
 from swift_video_ext.video.synthetic import write_counter_clip
 from tests.distributed.launch import assert_distributed, rows_by_rank, sft
-from tests.helpers import last_checkpoint, merged_vs_adapter_max_diff, run, write_jsonl
+from tests.helpers import build_tiny, last_checkpoint, merged_vs_adapter_max_diff, run, write_jsonl
 
 pytestmark = pytest.mark.slow
 STEPS = 2
@@ -32,14 +32,6 @@ MODEL_ARGS = {
 # PLLaVA trains with segment_random frames (drawn from each process's RNG stream): use its inference strategy
 TRAIN_ENV = {'pllava': {'VIDEO_TRAIN_STRATEGY': 'segment_middle'}}
 QUESTION = '<video>What is in the video?'
-
-
-def build(model_type: str, root):
-    if model_type == 'pllava':
-        from swift_video_ext.models.pllava.tiny import build_tiny
-    else:
-        from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-    return build_tiny(root / 'tiny')
 
 
 def model_class(model_type: str):
@@ -56,7 +48,7 @@ def model_class(model_type: str):
 def runs(request, tmp_path_factory):
     model_type = request.param
     root = tmp_path_factory.mktemp(f'ddp_{model_type}')
-    model_dir = build(model_type, root)
+    model_dir = build_tiny(model_type, root / 'tiny')
     clips = [write_counter_clip(root / f'clip{i}.mp4', num_frames=20, fps=10, event=(0.2 * i, 0.2 * i + 1.0))
              for i in range(4)]
     rows = [{'messages': [{'role': 'user', 'content': QUESTION}, {'role': 'assistant', 'content': 'a red square'}],

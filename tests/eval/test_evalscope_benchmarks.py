@@ -34,7 +34,7 @@ from swift_video_ext.eval.evalscope_benchmarks import (
     read_task,
     sent_video,
 )
-from tests.helpers import command_env
+from tests.helpers import command_env, free_port
 
 # check_ans(pred, '(B) Closing') as PLLaVA's code returns it.
 OFFICIAL_CHECK_ANS = {
@@ -261,11 +261,3 @@ def test_swift_eval_deploys_tiny_pllava(tmp_path, mini_mvbench, tiny_pllava):
     (predictions,) = (tmp_path / 'eval').glob(f'native/*/predictions/*/{BENCHMARK_NAME}_action_antonym.jsonl')
     rows = [json.loads(line) for line in predictions.read_text().splitlines()]
     assert len(rows) == 2 and all(r['model_output']['choices'][0]['message']['content'] for r in rows)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]

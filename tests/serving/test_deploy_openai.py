@@ -15,7 +15,6 @@ import base64
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from swift_video_ext.video.synthetic import write_counter_clip, write_frame_folder
-from tests.helpers import BIN, CPU_TRAIN_ARGS, command_env, last_checkpoint, run, write_jsonl
+from tests.helpers import BIN, CPU_TRAIN_ARGS, command_env, free_port, last_checkpoint, run, write_jsonl
 
 pytestmark = pytest.mark.slow
 openai = pytest.importorskip('openai')
@@ -39,12 +38,6 @@ SFT_ARGS = {
     'minigpt4_video': ['--target_regex', r'^language_model.*\.(q_proj|v_proj)$'],
     'gemma4': ['--template', 'gemma4_nothinking', '--target_regex', GEMMA4_TEXT_LAYERS, '--freeze_vit', 'true'],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def user_row(text: str, videos=(), images=()) -> dict:

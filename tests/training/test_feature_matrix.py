@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from swift_video_ext.video.synthetic import write_counter_clip
-from tests.helpers import CPU_TRAIN_ARGS, command_env, last_checkpoint, run, write_jsonl
+from tests.helpers import CPU_TRAIN_ARGS, build_tiny, command_env, last_checkpoint, run, write_jsonl
 
 pytestmark = pytest.mark.slow
 PLUGIN = Path(__file__).with_name('mc_reward_plugin.py')
@@ -103,13 +103,6 @@ def matrix(request, tmp_path_factory) -> dict:
         answers[name] = [json.loads(line)['response'] for line in result.read_text().splitlines() if line.strip()]
     return {'type': model_type, 'root': root, 'model': model, 'data': data, 'run': first, 'resumed': resumed,
             'answers': answers}
-
-
-def build_tiny(model_type: str, output: Path) -> Path:
-    """The type's tiny checkpoint (what `swift-video tiny-model` writes), built in this process."""
-    from swift_video_ext.models import MODEL_PACKAGES
-
-    return importlib.import_module(f'{MODEL_PACKAGES[model_type].__name__}.tiny').build_tiny(output)
 
 
 def tensors(path: Path) -> dict:

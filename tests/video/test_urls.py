@@ -16,6 +16,7 @@ from swift_video_ext.common.template import resolve_video_source
 from swift_video_ext.video import VideoDecodeError, sample_video
 from swift_video_ext.video.remote import forget_failures
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import free_port
 
 
 @pytest.fixture(scope='module')
@@ -68,12 +69,6 @@ def silent_port():
     sock.listen(8)
     yield sock.getsockname()[1]
     sock.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def test_url_gives_the_same_frames_as_the_file(server, clip):

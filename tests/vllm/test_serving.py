@@ -8,7 +8,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import BIN, run, write_jsonl
+from tests.helpers import BIN, free_port, run, write_jsonl
 from tests.vllm.conftest import needs_vllm, vllm_env
 
 pytestmark = [pytest.mark.slow, needs_vllm]
@@ -124,12 +123,6 @@ def test_cogvlm2_video_vllm_greedy_equals_pt(tiny_cogvlm, rows, cog_pt_responses
     got = infer(tiny_cogvlm, rows['cog_path'], rows['root'] / 'cog_vllm.jsonl', VLLM_ARGS)
     assert len(got) == 4 and all(cog_pt_responses)
     assert got == cog_pt_responses
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def wait_for_server(process, port: int, timeout: float) -> None:

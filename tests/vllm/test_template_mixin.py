@@ -6,6 +6,7 @@ import torch
 
 from swift_video_ext.common.vllm_template import VllmTemplateMixin
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import make_template
 
 
 @pytest.fixture(scope='module')
@@ -86,26 +87,9 @@ def test_mismatched_tags_name_the_reason(tiny_pllava, media):
         template.vllm_finish(encoded, inputs)
 
 
-@pytest.fixture(scope='module')
-def tiny_minigpt4(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('tiny') / 'minigpt4')
-
-
 def minigpt4_template(model_dir, mode: str):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.models.minigpt4_video import template as module
-    from swift_video_ext.models.minigpt4_video.vllm_template import MiniGPT4VideoVllmMixin
-
-    template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
-    template.__class__ = type('VllmMiniGPT4VideoTemplate',
-                              with_mixin(MiniGPT4VideoVllmMixin, module.MiniGPT4VideoTemplate),
-                              {'vllm_sentinels': {module.IMAGE_SENTINEL: 'image', module.FRAME_SENTINEL: 'frame'}})
-    template.set_mode(mode)
+    template = make_template(model_dir, 'minigpt4_video', mode=mode)
+    assert isinstance(template, VllmTemplateMixin)
     return template
 
 
@@ -122,25 +106,6 @@ def test_minigpt4_video_one_placeholder_per_frame_with_pt_frames(tiny_minigpt4, 
     assert expanded == pt['input_ids']
     pixels = torch.cat([processor.preprocess_frames(video) for video in encoded['videos']])
     torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
-
-
-@pytest.fixture(scope='module')
-def tiny_cogvlm(tmp_path_factory):
-    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('tiny') / 'cogvlm2_video')
-
-
-def cogvlm_template(model_dir, mode: str, template_type: str):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type='cogvlm2_video_ts'),
-                            template_type=template_type)
-    template.set_mode(mode)
-    return template
 
 
 def expand_frames(input_ids: list[int], pad_id: int, per_frame: int) -> tuple[list[int], list[int]]:
@@ -165,9 +130,9 @@ def test_cogvlm2_video_one_placeholder_per_frame_with_pt_frames_and_positions(ti
     one_row = {'messages': [*history, {'role': 'user', 'content': f'{tag}What happens?'}]}
     if medium != 'text':
         one_row[f'{medium}s'] = [media['clip' if medium == 'video' else 'image']]
-    vllm_template = cogvlm_template(tiny_cogvlm, 'vllm', template_type)
+    vllm_template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', template_type, 'vllm')
     encoded = vllm_template.encode(one_row)
-    pt = cogvlm_template(tiny_cogvlm, 'transformers', template_type).encode(one_row)
+    pt = make_template(tiny_cogvlm, 'cogvlm2_video_ts', template_type, 'transformers').encode(one_row)
     processor = vllm_template.processor
     pad_id, per_frame = processor.tokenizer.pad_token_id, processor.tokens_per_frame
     frames = [] if medium == 'text' else encoded['videos']

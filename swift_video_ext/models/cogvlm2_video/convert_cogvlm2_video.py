@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
+from ...common.checkpoint import read_config_dict
 
 # Keys of the official config.json that describe remote code or defaults we replace.
 _DROPPED_KEYS = ('auto_map', 'architectures', 'model_type')
-
-
-def read_config_dict(model_dir: str | os.PathLike) -> dict:
-    return json.loads((Path(model_dir) / 'config.json').read_text())
+__all__ = ['native_config_dict', 'read_config_dict']  # read_config_dict: re-exported for the loader
 
 
 def native_config_dict(config: dict) -> dict:

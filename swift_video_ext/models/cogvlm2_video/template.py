@@ -17,6 +17,7 @@ from swift.template import MaxLengthError, TemplateMeta
 from swift.template.template_inputs import StdTemplateInputs
 
 from ...common.template import VideoTemplate
+from ...video.frames import image_frames
 from ...video.settings import VideoSampling
 from .modeling_cogvlm2_video import build_position_ids
 from .processing_cogvlm2_video import TIMESTAMP_MODES, VIDEO_SAMPLING, VIDEO_SAMPLING_BASE
@@ -78,7 +79,7 @@ class CogVLM2VideoTemplate(VideoTemplate):
             video = self.sample_video(inputs.videos[0])
             return video.frames, video.timestamps
         if inputs.images:
-            return np.asarray(inputs.images[0].convert('RGB'))[None], np.zeros(1)
+            return image_frames(inputs.images[0]), np.zeros(1)
         return None, np.zeros(0)
 
     def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from swift.template import Template, TemplateMeta
 from swift.template.template_inputs import StdTemplateInputs
 from swift.template.templates.gemma import Gemma4Template, Gemma4TemplateMeta
@@ -37,6 +36,7 @@ def video_metadata(video) -> VideoMetadata:
 
 class Gemma4FramesTemplate(VideoTemplate, Gemma4Template):
     placeholder_tokens = ['<|image|>', '<|audio|>', '<|video|>']
+    collated_counts = ('num_frames_per_video',)
 
     def resolve_sampling(self) -> VideoSampling:
         return VIDEO_SAMPLING.with_env()
@@ -70,13 +70,6 @@ class Gemma4FramesTemplate(VideoTemplate, Gemma4Template):
 
     def visual_token_ids(self) -> set[int]:
         return {self.config.image_token_id, self.config.video_token_id}
-
-    def _data_collator_mm_data(self, batch: list[dict[str, Any]]) -> dict[str, Any]:
-        res = super()._data_collator_mm_data(batch)
-        counts = [b['num_frames_per_video'] for b in batch if b.get('num_frames_per_video') is not None]
-        if counts:
-            res['num_frames_per_video'] = torch.cat(counts)
-        return res
 
 
 def template_metas() -> list[TemplateMeta]:

@@ -26,19 +26,21 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
+import torch
 from swift.template import TemplateMeta
 from swift.template.template_inputs import StdTemplateInputs
 from swift.template.utils import Context
 
 from ...common.bad_samples import record_bad_subtitles
-from ...common.template import VideoTemplate
+from ...common.template import SentinelMediaTemplate
+from ...common.vllm_template import VllmTemplateMixin
+from ...video.frames import image_frames
 from ...video.settings import VideoSampling
 from ...video.subtitles import SubtitleError, Subtitles
 from .processing_minigpt4_video import VIDEO_SAMPLING, SubtitleMode, pad_frames
-from .vllm_template import MiniGPT4VideoVllmMixin
 
 IMAGE_SENTINEL, FRAME_SENTINEL = -300, -301
 TEMPLATE_LLAMA2, TEMPLATE_MISTRAL = 'minigpt4_video_llama2', 'minigpt4_video_mistral'
@@ -46,9 +48,15 @@ FAMILIES = (TEMPLATE_LLAMA2, TEMPLATE_MISTRAL)
 SUBTITLE_ROOT_ENV, MAX_WORDS_ENV = 'SUBTITLE_ROOT', 'MAX_SUBTITLE_WORDS'
 
 
-class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
-    vllm_sentinels = {IMAGE_SENTINEL: 'image', FRAME_SENTINEL: 'frame'}  # real placeholder ids in vLLM mode
-    """Training layout; frames padded to N; training subtitle rules."""
+class MiniGPT4VideoTemplate(VllmTemplateMixin, SentinelMediaTemplate):
+    """Training layout; frames padded to N; training subtitle rules.
+
+    One sentinel per frame (and per image): ``replace_tag`` samples each video (its text needs the frames' captions)
+    and keeps every frame, as a one-frame video, in the row's :meth:`encode_media`; :meth:`medium_frames` reads them
+    back for the pt backend and for vLLM (each frame one vLLM item of ``tokens_per_frame`` tokens).
+    """
+
+    media_sentinels = vllm_sentinels = {IMAGE_SENTINEL: 'image', FRAME_SENTINEL: 'frame'}
 
     placeholder_tokens = []
     support_padding_free = True  # packed rows: frames concatenated in sample order fill the image slots in order
@@ -94,7 +102,7 @@ class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
     def replace_tag(self, media_type: Literal['image', 'video', 'audio'], index: int,
                     inputs: StdTemplateInputs) -> list[Context]:
         if media_type == 'image':
-            inputs.minigpt_images.append(np.asarray(inputs.images[index].convert('RGB')))
+            self.encode_media().add('image', image_frames(inputs.images[index]))
             return ['<Img>', [IMAGE_SENTINEL], '</Img>']
         if media_type != 'video':
             raise ValueError('MiniGPT4-Video does not take audio')
@@ -106,30 +114,22 @@ class MiniGPT4VideoTemplate(MiniGPT4VideoVllmMixin, VideoTemplate):
         if self.pad_to_num_frames:
             frames, _ = pad_frames(video.frames, video.timestamps, self.video_sampling.num_frames)
             captions += [''] * (len(frames) - len(captions))
-        inputs.minigpt_frames.extend(frames)
+        media = self.encode_media()
+        for frame in frames:
+            media.add('frame', frame[None])
         contexts: list[Context] = []
         for caption in captions:
             contexts += ['<Img>', [FRAME_SENTINEL]] + ([f'<Cap>{caption}'] if caption else [])
         return contexts + ['\n']
 
-    def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:
-        inputs.minigpt_images, inputs.minigpt_frames = [], []
-        encoded = super()._encode(inputs)
-        images, frames = iter(inputs.minigpt_images), iter(inputs.minigpt_frames)
-        positions, ordered = [], []
-        for position, token in enumerate(encoded['input_ids']):
-            if token in (IMAGE_SENTINEL, FRAME_SENTINEL):
-                positions.append(position)
-                ordered.append(next(images) if token == IMAGE_SENTINEL else next(frames))
-        if not positions:
-            return encoded
-        processor = self.processor
-        tokens = [processor.image_token_id] * processor.tokens_per_frame
-        input_ids, labels, loss_scale = self._extend_tokens(encoded['input_ids'], encoded['labels'],
-                                                            encoded['loss_scale'], positions, lambda _: tokens)
-        pixel_values = processor.preprocess_frames(ordered).to(self.model_info.torch_dtype)
-        encoded.update(input_ids=input_ids, labels=labels, loss_scale=loss_scale, pixel_values=pixel_values)
-        return encoded
+    def medium_frames(self, kind: str, index: int, inputs: StdTemplateInputs) -> np.ndarray:
+        return self.encode_media().get(kind, index)
+
+    def tokens_per_sentinel(self) -> int:
+        return self.processor.tokens_per_frame
+
+    def media_features(self, media: list[np.ndarray]) -> dict[str, torch.Tensor]:
+        return {'pixel_values': self.processor.preprocess_frames([frame for frames in media for frame in frames])}
 
 
 class MiniGPT4VideoEvalTemplate(MiniGPT4VideoTemplate):

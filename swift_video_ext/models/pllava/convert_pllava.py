@@ -11,12 +11,12 @@ them (the reference loader's ``strict=False`` silently produced garbage, PLLaVA 
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from pathlib import Path
 
 import torch
+
+from ...common.checkpoint import read_config_dict  # noqa: F401  (re-exported: models.pllava.register reads it here)
 
 DEFAULT_LORA_ALPHA = 4.0
 LORA_ALPHA_ENV = 'PLLAVA_LORA_ALPHA'
@@ -101,7 +101,3 @@ def official_config_dict(config: dict) -> dict:
     if config.get('num_frames') in (0, None):  # the reference code's text-only hack
         config['num_frames'] = 16
     return config
-
-
-def read_config_dict(model_dir: str | os.PathLike) -> dict:
-    return json.loads((Path(model_dir) / 'config.json').read_text())

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from transformers import ProcessorMixin
 
+from ...video.frames import as_frames, image_frames
 from .spec import VIDEO_SAMPLING
 
 LONG_EDGE_CAP = 640  # pixels: the official processor shrinks frames whose long edge exceeds this before CLIP
@@ -71,8 +72,7 @@ class PllavaProcessor(ProcessorMixin):
         As the official processor: the long-edge cap and crop of :func:`longshort_frames`, then the image
         processor (the PIL-backed CLIP processor for the released models: see ``register.py``).
         """
-        frames = np.stack([np.asarray(f.convert('RGB')) if hasattr(f, 'convert') else np.asarray(f)
-                           for f in frames])
+        frames = as_frames(list(frames))
         clip_size = int(self.image_processor.size['shortest_edge'])
         images = longshort_frames(frames, clip_size)
         return self.image_processor(images=images, return_tensors='pt')['pixel_values']
@@ -85,8 +85,7 @@ class PllavaProcessor(ProcessorMixin):
 
     def __call__(self, text: str | list[str] | None = None, images=None, videos=None, return_tensors='pt',
                  **kwargs):
-        media = [np.asarray(image.convert('RGB'))[None] if hasattr(image, 'convert') else np.asarray(image)[None]
-                 for image in images or []]
+        media = [image_frames(image) for image in images or []]
         media += [np.asarray(video) for video in videos or []]
         output = {}
         if media:

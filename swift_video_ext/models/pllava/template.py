@@ -35,7 +35,7 @@ from swift.template import TemplateMeta
 from swift.template.template_inputs import StdTemplateInputs
 from swift.template.utils import Context
 
-from ...common.template import VideoTemplate
+from ...common.template import SentinelMediaTemplate
 from ...common.vllm_template import VllmTemplateMixin
 from ...video.settings import VideoSampling
 from .processing_pllava import VIDEO_SAMPLING
@@ -51,8 +51,9 @@ VCG_SYSTEM = ('You are Video-ChatGPT, a large vision-language assistant. You are
 MEDIA_TAG = re.compile(r'<(?:image|video)>')
 
 
-class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
-    vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}  # real placeholder ids in vLLM mode
+class PllavaTemplate(VllmTemplateMixin, SentinelMediaTemplate):
+    media_sentinels = vllm_sentinels = {IMAGE_SENTINEL: 'image', VIDEO_SENTINEL: 'video'}
+    collated_counts = ('frames_per_media',)
     placeholder_tokens = []
     support_padding_free = True  # packed rows: frames (+ frames_per_media) concatenated in sample order
     media_turn: str | None = None  # text after each medium when media get their own user turn (eval layouts)
@@ -75,45 +76,18 @@ class PllavaTemplate(VllmTemplateMixin, VideoTemplate):
                 tags = ''.join(MEDIA_TAG.findall(content))
                 message['content'] = tags + MEDIA_TAG.sub('', content)
 
-    def _media_frames(self, input_ids: list[int], inputs: StdTemplateInputs) -> tuple[list[int], list[np.ndarray]]:
-        """Positions of the media sentinels and, in the same prompt order, each medium's (T, H, W, 3) frames."""
-        positions, frames = [], []
-        image_index = video_index = 0
-        for position, token in enumerate(input_ids):
-            if token == IMAGE_SENTINEL:
-                frames.append(np.asarray(inputs.images[image_index].convert('RGB'))[None])
-                image_index += 1
-            elif token == VIDEO_SENTINEL:
-                frames.append(self.sample_video(inputs.videos[video_index]).frames)
-                video_index += 1
-            else:
-                continue
-            positions.append(position)
-        return positions, frames
+    def tokens_per_sentinel(self) -> int:
+        return self.processor.tokens_per_media
+
+    def media_features(self, media: list[np.ndarray]) -> dict[str, torch.Tensor]:
+        """Each medium preprocessed on its own (the crop is per medium), and its frame count."""
+        return {'pixel_values': torch.cat([self.processor.preprocess_frames(frames) for frames in media]),
+                'frames_per_media': torch.tensor([len(frames) for frames in media], dtype=torch.long)}
 
     def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:
         if self.media_turn is not None:
             self._media_first(inputs)
-        encoded = super()._encode(inputs)
-        positions, media = self._media_frames(encoded['input_ids'], inputs)
-        if not positions:
-            return encoded
-        processor = self.processor
-        tokens = [processor.image_token_id] * processor.tokens_per_media
-        input_ids, labels, loss_scale = self._extend_tokens(encoded['input_ids'], encoded['labels'],
-                                                            encoded['loss_scale'], positions, lambda _: tokens)
-        pixel_values = torch.cat([processor.preprocess_frames(frames) for frames in media])
-        encoded.update(input_ids=input_ids, labels=labels, loss_scale=loss_scale,
-                       pixel_values=pixel_values.to(self.model_info.torch_dtype),
-                       frames_per_media=torch.tensor([len(m) for m in media], dtype=torch.long))
-        return encoded
-
-    def _data_collator_mm_data(self, batch: list[dict[str, Any]]) -> dict[str, Any]:
-        res = super()._data_collator_mm_data(batch)
-        counts = [b['frames_per_media'] for b in batch if b.get('frames_per_media') is not None]
-        if counts:
-            res['frames_per_media'] = torch.cat(counts)
-        return res
+        return super()._encode(inputs)
 
 
 class PllavaEvalTemplate(PllavaTemplate):

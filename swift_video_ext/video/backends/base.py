@@ -1,13 +1,53 @@
-"""Shared pieces of the decoding backends: source types, target sizes, error wording."""
+"""Shared pieces of the decoding backends: the reader protocol, source types, target sizes, error wording."""
 
 from __future__ import annotations
 
 import math
 import os
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Protocol, TypeVar, Union
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..types import VideoInfo
 
 VideoSource = Union[str, os.PathLike, bytes, bytearray, memoryview]
+
+
+class VideoReader(Protocol):
+    """What every backend's reader is: open on a source, ``probe()`` (indices and timestamps, no pixels), then
+    ``read(info, indices, size)`` (the (T, H, W, 3) uint8 frames at those indices, stored orientation), as a context
+    manager that closes the source."""
+
+    name: str  # the backend's name (``VIDEO_LOAD_BACKEND``)
+    label: str  # how messages name the source
+
+    def probe(self) -> VideoInfo: ...
+
+    def read(self, info: VideoInfo, indices: np.ndarray, size: FrameSize | None = None) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> VideoReader: ...
+
+    def __exit__(self, *exc) -> None: ...
+
+
+_Reader = TypeVar('_Reader', bound='ReaderBase')
+
+
+class ReaderBase:
+    """The context-manager part of :class:`VideoReader`: ``with reader:`` closes it."""
+
+    def __enter__(self: _Reader) -> _Reader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the source (nothing to release by default)."""
 
 
 class ProbeMismatch(Exception):

@@ -20,32 +20,15 @@ import numpy as np
 
 from ..errors import VideoDecodeError
 from ..types import VideoInfo
-from .base import FrameSize, VideoSource
-from .pyav import PyAVReader
+from .base import FrameSize
+from .pyav import PyAVProbedReader
 
 
-class DecordReader:
+class DecordReader(PyAVProbedReader):
     name = 'decord'
 
-    def __init__(self, source: VideoSource, *, threads: int = 0):
-        import decord  # noqa: F401  (fail early with ImportError when the extra is missing)
-
-        self.source = source
-        self.threads = threads
-        self.probe_reader = PyAVReader(source)
-        self.label = self.probe_reader.label
-
-    def __enter__(self) -> DecordReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.probe_reader.close()
-
-    def probe(self) -> VideoInfo:
-        return self.probe_reader.probe()
+    def require(self) -> None:
+        import decord  # noqa: F401
 
     def read(self, info: VideoInfo, indices: np.ndarray, size: FrameSize | None = None) -> np.ndarray:
         import decord

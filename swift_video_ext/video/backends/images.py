@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import VideoDecodeError
 from ..types import VideoInfo
-from .base import FrameSize
+from .base import FrameSize, ReaderBase
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -40,7 +40,7 @@ def resize_frames(frames: np.ndarray, size: FrameSize | None) -> np.ndarray:
 TIMESTAMPS_FILE = 'timestamps.json'
 
 
-class ImageSequenceReader:
+class ImageSequenceReader(ReaderBase):
     """A folder of frame images, or an explicit list of image paths, at ``source_fps`` frames per second.
 
     A folder holding ``timestamps.json`` (a list of seconds, one per frame, as ``swift-video extract-frames`` writes)
@@ -63,15 +63,6 @@ class ImageSequenceReader:
         if source_fps is None or source_fps <= 0:
             raise ValueError(f'source_fps must be positive, got {source_fps!r}')
         self.source_fps = float(source_fps)
-
-    def __enter__(self) -> ImageSequenceReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
     def _load(self, path: Path, draft: bool = False):
         """The image as RGB; ``draft``: a JPEG decoded at reduced scale (a full check of its data, fewer pixels)."""

@@ -24,6 +24,7 @@ from .base import (
     FrameSize,
     Orientation,
     ProbeMismatch,
+    ReaderBase,
     VideoSource,
     describe_unreadable,
     orientation_from_matrix,
@@ -71,7 +72,7 @@ def _open_container(source: VideoSource, label: str):
         raise VideoDecodeError(label, describe_unreadable(source, error)) from None
 
 
-class PyAVReader:
+class PyAVReader(ReaderBase):
     """Reads one video with PyAV. Use as a context manager; ``probe()`` then ``read(info, indices)``."""
 
     name = 'pyav'
@@ -88,12 +89,6 @@ class PyAVReader:
         self.stream.thread_count = threads
         self.skipped_packets = 0
         self._matrix: tuple[int, ...] | None | bool = False  # False: not seen yet (no frame decoded)
-
-    def __enter__(self) -> PyAVReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         self.container.close()
@@ -396,3 +391,25 @@ def _average_fps(times: np.ndarray, stream) -> float:
         return float((len(times) - 1) / (times[-1] - times[0]))
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     return float(rate) if rate else 1.0
+
+
+class PyAVProbedReader(ReaderBase):
+    """A reader that takes indices and timestamps from the PyAV packet probe, so every backend samples the same
+    frames, and decodes the pixels with another library: subclasses give :meth:`require` and ``read``."""
+
+    def __init__(self, source: VideoSource, *, threads: int = 0):
+        self.require()
+        self.source = source
+        self.threads = threads
+        self.probe_reader = PyAVReader(source)
+        self.label = self.probe_reader.label
+
+    def require(self) -> None:
+        """Import the decoding library: ``ImportError`` when its extra is not installed (before opening anything)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.probe_reader.close()
+
+    def probe(self) -> VideoInfo:
+        return self.probe_reader.probe()

@@ -12,33 +12,16 @@ import numpy as np
 
 from ..errors import VideoDecodeError
 from ..types import VideoInfo
-from .base import FrameSize, VideoSource
+from .base import FrameSize
 from .images import resize_frames
-from .pyav import PyAVReader
+from .pyav import PyAVProbedReader
 
 
-class TorchCodecReader:
+class TorchCodecReader(PyAVProbedReader):
     name = 'torchcodec'
 
-    def __init__(self, source: VideoSource, *, threads: int = 0):
+    def require(self) -> None:
         from torchcodec.decoders import VideoDecoder  # noqa: F401
-
-        self.source = source
-        self.threads = threads
-        self.probe_reader = PyAVReader(source)
-        self.label = self.probe_reader.label
-
-    def __enter__(self) -> TorchCodecReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.probe_reader.close()
-
-    def probe(self) -> VideoInfo:
-        return self.probe_reader.probe()
 
     def read(self, info: VideoInfo, indices: np.ndarray, size: FrameSize | None = None) -> np.ndarray:
         from torchcodec.decoders import VideoDecoder

@@ -70,13 +70,6 @@ def test_repeated_frames_decode_once_and_survive_the_frame_cache(clips, monkeypa
     assert np.array_equal(again.frames, first.frames) and [read_frame_counter(f) for f in again.frames] == expected
 
 
-@pytest.fixture(scope='module')
-def tiny_cogvlm(tmp_path_factory):
-    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('cog_frames') / 'cogvlm2-video-tiny')
-
-
 def test_chat_template_labels_every_repeated_frame_with_its_second(tiny_cogvlm, clips):
     """0.5 fps, 40 s: 24 frames (each decoded frame twice), labelled "0" … "23" like the official
     ``build_conversation_input_ids`` (ordinal of the frame in the loaded list), so each label is the frame's second."""

@@ -23,13 +23,6 @@ from tests.helpers import (
 
 
 @pytest.fixture(scope='module')
-def tiny_cogvlm(tmp_path_factory):
-    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('cog_packing') / 'tiny')
-
-
-@pytest.fixture(scope='module')
 def rows(tmp_path_factory):
     return packing_rows(tmp_path_factory.mktemp('packing_media'), 'cogvlm2_video_ts')
 

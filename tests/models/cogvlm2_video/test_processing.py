@@ -9,11 +9,8 @@ from swift_video_ext.models.cogvlm2_video import CogVLM2VideoProcessor, build_po
 
 
 @pytest.fixture(scope='module')
-def processor(tmp_path_factory):
-    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-
-    directory = build_tiny(tmp_path_factory.mktemp('cog') / 'tiny')
-    loaded = CogVLM2VideoProcessor.from_pretrained(directory)
+def processor(tiny_cogvlm):
+    loaded = CogVLM2VideoProcessor.from_pretrained(tiny_cogvlm)
     loaded.tokens_per_frame = 66  # the real model's count; the layout does not depend on the vision tower
     return loaded
 

@@ -4,9 +4,8 @@ fixed rows)."""
 import re
 from pathlib import Path
 
-import pytest
-
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import make_template
 
 PAGE = Path(__file__).parents[3] / 'docs' / 'models' / 'cogvlm2-video.md'
 
@@ -46,30 +45,12 @@ def render(template, encoded: dict) -> str:
     return ''.join(parts)
 
 
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('cog_readme') / 'tiny')
-
-
-def make_template(model_dir, template_type):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type='cogvlm2_video_ts'), template_type=template_type)
-    template.set_mode('train')
-    return template
-
-
-def test_chat_layout_in_readme_is_what_the_template_renders(tiny, tmp_path):
+def test_chat_layout_in_readme_is_what_the_template_renders(tiny_cogvlm, tmp_path):
     layout = readme_layouts()['cogvlm2_video_chat']
     assert '`Question: {q1} Answer: {a1}\\n…Question: {q} Answer:`' in layout and layout.endswith('`{a}[EOS]`')
     assert '`[pad]×66` vision slots + its ordinal `"0"`, `"1"`' in layout
     clip = write_counter_clip(tmp_path / 'clip.mp4', num_frames=20, fps=10)  # 2 s: frames at 0 s, 1 s, 2 s
-    template = make_template(tiny, 'cogvlm2_video_chat')
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', 'cogvlm2_video_chat')
     encoded = template.encode({'messages': [{'role': 'user', 'content': '<video>{q1}'},
                                             {'role': 'assistant', 'content': '{a1}'},
                                             {'role': 'user', 'content': '{q}'},
@@ -80,11 +61,11 @@ def test_chat_layout_in_readme_is_what_the_template_renders(tiny, tmp_path):
     assert render(template, encoded) == expected
 
 
-def test_base_layout_in_readme_is_what_the_template_renders(tiny, tmp_path):
+def test_base_layout_in_readme_is_what_the_template_renders(tiny_cogvlm, tmp_path):
     layout = readme_layouts()['cogvlm2_video_base']
     assert layout.startswith('`[BOS]` + `[pad]×(66·T)` + `{query}`') and 'history ignored' in layout
     clip = write_counter_clip(tmp_path / 'clip.mp4', num_frames=30, fps=10)
-    template = make_template(tiny, 'cogvlm2_video_base')
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', 'cogvlm2_video_base')
     encoded = template.encode({'messages': [{'role': 'user', 'content': '<video>{query}'},
                                             {'role': 'assistant', 'content': '{a}'}], 'videos': [str(clip)]})
     frames = len(encoded['pixel_values'])

@@ -10,15 +10,9 @@ from safetensors.torch import load_file, save_file
 
 from swift_video_ext.video import sample_video
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import make_template
 
 MARKER = 'REMOTE_CODE_WAS_EXECUTED'
-
-
-@pytest.fixture(scope='module')
-def tiny_cogvlm(tmp_path_factory):
-    from swift_video_ext.models.cogvlm2_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('cog') / 'cogvlm2-video-tiny')
 
 
 @pytest.fixture(scope='module')
@@ -79,20 +73,8 @@ def test_save_load_round_trip_keeps_keys(tiny_cogvlm, tmp_path):
         set(load_file(str(tiny_cogvlm / 'model.safetensors')))
 
 
-def make_template(model_dir, template_type=None, mode='train'):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type='cogvlm2_video_ts'),
-                            template_type=template_type)
-    template.set_mode(mode)
-    return template
-
-
 def test_chat_template_samples_per_second_with_ordinals(tiny_cogvlm, clip):
-    template = make_template(tiny_cogvlm)
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts')
     enc = template.encode({'messages': [{'role': 'user', 'content': 'What happens? <video>'},
                                         {'role': 'assistant', 'content': 'Colours.'}], 'videos': [str(clip)]})
     expected_frames = sample_video(clip, 'per_second').indices  # 5.2 s -> seconds 0..5
@@ -104,7 +86,7 @@ def test_chat_template_samples_per_second_with_ordinals(tiny_cogvlm, clip):
 
 
 def test_inference_mode_has_no_answer(tiny_cogvlm, clip):
-    template = make_template(tiny_cogvlm, mode='transformers')
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', mode='transformers')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>What happens?'}], 'videos': [str(clip)]})
     assert enc.get('labels') is None
     text = template.processor.tokenizer.decode(enc['input_ids'][-30:])
@@ -113,7 +95,7 @@ def test_inference_mode_has_no_answer(tiny_cogvlm, clip):
 
 def test_base_template_uses_window_uniform_and_no_timestamps(tiny_cogvlm, tmp_path):
     long_clip = write_counter_clip(tmp_path / 'long.mp4', num_frames=700, fps=10, bframes=0, gop=50)  # 70 s
-    template = make_template(tiny_cogvlm, template_type='cogvlm2_video_base')
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', template_type='cogvlm2_video_base')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>Describe.'},
                                         {'role': 'assistant', 'content': 'Colours.'}], 'videos': [str(long_clip)]})
     assert enc['pixel_values'].shape[0] == 24 and sum(enc['token_type_ids']) == 24 * 6
@@ -126,7 +108,7 @@ def test_seconds_timestamps_extension(tiny_cogvlm, tmp_path, monkeypatch):
     monkeypatch.setenv('VIDEO_STRATEGY', 'fps')
     monkeypatch.setenv('FPS', '0.25')
     monkeypatch.setenv('COGVLM2_TIMESTAMPS', 'seconds')
-    template = make_template(tiny_cogvlm, mode='transformers')
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', mode='transformers')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>When?'}], 'videos': [str(long_clip)]})
     video = template.sample_video(str(long_clip))
     assert len(video) == 12 and video.timestamps[-1] > 40  # beyond the official 24 s
@@ -138,7 +120,7 @@ def test_seconds_timestamps_extension(tiny_cogvlm, tmp_path, monkeypatch):
 
 
 def test_two_videos_is_a_clear_error(tiny_cogvlm, clip):
-    template = make_template(tiny_cogvlm)
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts')
     with pytest.raises(ValueError, match='one video per sample'):
         template.encode({'messages': [{'role': 'user', 'content': '<video><video>Q'},
                                       {'role': 'assistant', 'content': 'A'}], 'videos': [str(clip), str(clip)]})
@@ -154,7 +136,7 @@ def test_over_long_row_is_refused_under_left_and_right_truncation(tiny_cogvlm, c
 
     from swift_video_ext.common import bad_samples
 
-    template = make_template(tiny_cogvlm, mode=mode)
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', mode=mode)
     row = {'messages': [{'role': 'user', 'content': '<video>What happens in this clip, from start to end?'},
                         {'role': 'assistant', 'content': 'Colours change.'}], 'videos': [str(clip)]}
     full = template.encode(row)
@@ -180,7 +162,7 @@ def cogvlm_positions_of(token_types: list[int]) -> list[int]:
 def test_batches_carry_cogvlm_positions_in_every_padding(tiny_cogvlm, clip, tmp_path, mode, padding_side):
     """ms-swift's collator writes ``arange`` positions into left-padded training batches; ours keeps CogVLM's."""
     short = write_counter_clip(tmp_path / 'short.mp4', num_frames=30, fps=10)  # 3 s: 4 frames, not 6
-    template = make_template(tiny_cogvlm, mode=mode)
+    template = make_template(tiny_cogvlm, 'cogvlm2_video_ts', mode=mode)
     template.padding_side = padding_side
     rows = [{'messages': [{'role': 'user', 'content': '<video>What happens?'},
                           {'role': 'assistant', 'content': 'Colours.'}], 'videos': [str(video)]}

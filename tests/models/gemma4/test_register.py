@@ -6,13 +6,12 @@ from swift_video_ext.video.synthetic import write_counter_clip
 
 
 @pytest.fixture(scope='module')
-def processor(tmp_path_factory):
+def processor(tiny_gemma4):
     from swift.model import get_processor
 
     import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.models.gemma4.tiny import build_tiny
 
-    return get_processor(str(build_tiny(tmp_path_factory.mktemp('g4') / 'tiny')), model_type='gemma4')
+    return get_processor(str(tiny_gemma4), model_type='gemma4')
 
 
 def encode(processor, name: str, row: dict) -> dict:

@@ -8,13 +8,6 @@ from swift_video_ext.video.synthetic import write_counter_clip, write_frame_fold
 
 
 @pytest.fixture(scope='module')
-def tiny_gemma4(tmp_path_factory):
-    from swift_video_ext.models.gemma4.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('g4') / 'gemma-4-tiny')
-
-
-@pytest.fixture(scope='module')
 def loaded(tiny_gemma4):
     from swift.model import get_model_processor
 

@@ -15,14 +15,16 @@ from safetensors.torch import load_file
 
 from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
 from tests.helpers import (
-    CPU_TRAIN_ARGS,
+    assert_answers_follow_the_pixels,
+    assert_merged_answers_equal_adapter,
     command_env,
     greedy_answers,
     infer_results,
-    last_checkpoint,
     logged_losses,
+    merge_lora,
     merged_vs_adapter_max_diff,
     run,
+    sft,
     write_jsonl,
     write_overfit_rows,
 )
@@ -45,12 +47,10 @@ def stages(tmp_path_factory):
                                     {'role': 'assistant', 'content': ['A red picture.', 'A blue picture.'][i]}],
                        'images': [str(root / f'img{i}.png')]})
     image_data = write_jsonl(root / 'images.jsonl', images * 2)
-    stage1 = root / 'stage1'
-    run(['swift', 'sft', '--model', str(model_dir), '--model_type', 'minigpt4_video', '--dataset', str(image_data),
-         '--tuner_type', 'full', '--freeze_llm', 'true', '--freeze_vit', 'true', '--freeze_aligner', 'false',
-         '--learning_rate', '1e-3', '--max_steps', '6', '--per_device_train_batch_size', '2', '--save_steps', '6',
-         '--output_dir', str(stage1), *CPU_TRAIN_ARGS])
-    stage1_ckpt = last_checkpoint(stage1)
+    _, stage1_ckpt = sft(['--model', str(model_dir), '--model_type', 'minigpt4_video', '--dataset', str(image_data),
+                          '--tuner_type', 'full', '--freeze_llm', 'true', '--freeze_vit', 'true', '--freeze_aligner',
+                          'false', '--learning_rate', '1e-3', '--max_steps', '6', '--per_device_train_batch_size', '2',
+                          '--save_steps', '6'], root / 'stage1')
 
     videos = root / 'cmd_videos'
     write_counter_clip(videos / 'movie_a.mp4', num_frames=40, fps=10, event=(0.0, 2.0))
@@ -64,16 +64,14 @@ def stages(tmp_path_factory):
                                                       'green': ((0, 255, 0), 'a green clip')}, num_frames=40, fps=10)
     env = command_env(VIDEO_CAPTIONS_PATH=str(captions), VIDEO_ROOT=str(videos))
     stage2 = root / 'stage2'
-    stage2_run = run(['swift', 'sft', '--model', str(stage1_ckpt), '--model_type', 'minigpt4_video', '--dataset',
-         'video_captions', str(write_jsonl(root / 'overfit.jsonl', overfit * 2)), '--tuner_type', 'lora',
-         '--lora_rank', '8', '--lora_alpha', '16', '--target_regex',
-         r'^language_model.*\.(q_proj|v_proj)$', '--modules_to_save', 'llama_proj', '--learning_rate', '1e-2',
-         '--max_steps', '400', '--per_device_train_batch_size', '2', '--save_steps', '400', '--logging_steps', '10',
-         '--output_dir', str(stage2), *CPU_TRAIN_ARGS], env=env)
-    checkpoint = last_checkpoint(stage2)
-    run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
+    stage2_run, checkpoint = sft(['--model', str(stage1_ckpt), '--model_type', 'minigpt4_video', '--dataset',
+                                  'video_captions', str(write_jsonl(root / 'overfit.jsonl', overfit * 2)),
+                                  '--tuner_type', 'lora', '--lora_rank', '8', '--lora_alpha', '16', '--target_regex',
+                                  r'^language_model.*\.(q_proj|v_proj)$', '--modules_to_save', 'llama_proj',
+                                  '--learning_rate', '1e-2', '--max_steps', '400', '--per_device_train_batch_size',
+                                  '2', '--save_steps', '400', '--logging_steps', '10'], stage2, env=env)
     return {'stage1': stage1_ckpt, 'stage2': stage2, 'checkpoint': checkpoint, 'videos': videos,
-            'merged': checkpoint.parent / f'{checkpoint.name}-merged', 'model': model_dir,
+            'merged': merge_lora(checkpoint), 'model': model_dir,
             'stage2_log': stage2_run.stdout + stage2_run.stderr, 'val': val}
 
 
@@ -99,14 +97,12 @@ def answers(stages):
 
 
 def test_each_clip_gets_its_own_answer_and_blank_frames_change_it(answers):
-    adapter, _ = answers
-    assert adapter['red.mp4'] == 'a red clip' and adapter['green.mp4'] == 'a green clip', adapter
-    assert adapter['black.mp4'] != adapter['green.mp4'], adapter
+    assert_answers_follow_the_pixels(answers[0], {'red.mp4': 'a red clip', 'green.mp4': 'a green clip'},
+                                     blanked='green.mp4')
 
 
 def test_adapter_and_merged_infer_give_identical_text(answers):
-    adapter, merged = answers
-    assert len(merged) == 3 and merged == adapter
+    assert_merged_answers_equal_adapter(answers)
 
 
 def test_merge_keeps_the_trained_projector(stages):

@@ -18,6 +18,7 @@ from swift_video_ext.models.minigpt4_video.processing_minigpt4_video import fram
 from swift_video_ext.video.sampling import select_indices
 from swift_video_ext.video.subtitles import Subtitles, parse_cues
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import make_template
 
 KNOWN = json.loads((Path(__file__).parent / 'known_answers' / 'official_prompts.json').read_text())
 CASES, QUESTION, ANSWER = KNOWN['cases'], KNOWN['question'], 'It moves.'
@@ -93,24 +94,6 @@ def test_a_cue_that_ends_on_a_frame_time_is_shown_at_that_frame():
         assert frame_captions(cues, indices, case['fps'], 400, mode) == want, mode
 
 
-@pytest.fixture(scope='module')
-def tiny_minigpt(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('mg') / 'tiny', num_frames=6, max_subtitle_words=5)
-
-
-def make_template(model_dir, name, mode='train'):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'), template_type=name)
-    template.set_mode(mode)
-    return template
-
-
 def official_ids(tokenizer, prompt, answer=None, bos=True):
     """Ids the official code feeds: the prompt split on ``<ImageHere>``, each segment encoded on its own without
     special tokens (a literal ``<s>`` is still a BOS), 4 image slots per frame; one BOS first (inference:
@@ -134,7 +117,7 @@ def test_templates_reproduce_the_official_prompts(tiny_minigpt, tmp_path, monkey
     (tmp_path / 'v.vtt').write_text(case['vtt'])
     monkeypatch.setenv('NUM_FRAMES', str(case['num_frames']))
     monkeypatch.setenv('MAX_SUBTITLE_WORDS', str(case['max_subtitle_words']))
-    template = make_template(tiny_minigpt, TEMPLATES[mode])
+    template = make_template(tiny_minigpt, 'minigpt4_video', TEMPLATES[mode])
     enc = template.encode({'messages': [{'role': 'user', 'content': f'<video>{QUESTION}'},
                                         {'role': 'assistant', 'content': ANSWER}], 'videos': [str(clip)]})
     prompt = case[mode]['text' if mode == 'train' else 'prompt']
@@ -152,7 +135,7 @@ def test_inference_template_has_the_official_double_bos(tiny_minigpt, tmp_path):
     assert bos['inference_leading_bos'] == 2 and not any(bos['inference_bos_per_segment'][1:])
     for name, leading in (('minigpt4_video_llama2_infer', 2), ('minigpt4_video_llama2_eval', 2),
                           ('minigpt4_video_llama2', 1)):
-        template = make_template(tiny_minigpt, name, mode='transformers')
+        template = make_template(tiny_minigpt, 'minigpt4_video', name, mode='transformers')
         ids = template.encode(row)['input_ids']
         bos_id = template.tokenizer.bos_token_id
         assert ids[:leading] == [bos_id] * leading and ids[leading] != bos_id

@@ -21,20 +21,13 @@ from tests.helpers import (
 
 
 @pytest.fixture(scope='module')
-def tiny_minigpt(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('minigpt_packing') / 'tiny')
-
-
-@pytest.fixture(scope='module')
 def rows(tmp_path_factory):
     return packing_rows(tmp_path_factory.mktemp('packing_media'), 'minigpt4_video')
 
 
 @pytest.fixture(scope='module')
-def loaded(tiny_minigpt):
-    return load_for_packing(tiny_minigpt, 'minigpt4_video')
+def loaded(tiny_minigpt4):
+    return load_for_packing(tiny_minigpt4, 'minigpt4_video')
 
 
 @pytest.fixture(scope='module')
@@ -46,10 +39,10 @@ def test_template_declares_padding_free_support(loaded):
     assert loaded[1].support_padding_free is True
 
 
-def test_model_loads_with_flash_attention(tiny_minigpt):
+def test_model_loads_with_flash_attention(tiny_minigpt4):
     from swift_video_ext.models.minigpt4_video.modeling_minigpt4_video import MiniGPT4VideoForConditionalGeneration
 
-    assert_flash_attention_accepted(MiniGPT4VideoForConditionalGeneration, tiny_minigpt)
+    assert_flash_attention_accepted(MiniGPT4VideoForConditionalGeneration, tiny_minigpt4)
 
 
 def test_collator_packs_rows_end_to_end_with_their_own_frames(loaded, encoded):
@@ -71,6 +64,6 @@ def test_packed_forward_equals_each_sample_alone(loaded, encoded, attention):
 
 
 @pytest.mark.slow
-def test_swift_sft_padding_free_and_packing_train_with_the_padded_loss(tiny_minigpt, rows, tmp_path):
-    records = packing_e2e(tiny_minigpt, 'minigpt4_video', write_jsonl(tmp_path / 'train.jsonl', rows), tmp_path)
+def test_swift_sft_padding_free_and_packing_train_with_the_padded_loss(tiny_minigpt4, rows, tmp_path):
+    records = packing_e2e(tiny_minigpt4, 'minigpt4_video', write_jsonl(tmp_path / 'train.jsonl', rows), tmp_path)
     assert_trains_with_padded_loss(records)

@@ -7,8 +7,7 @@ import pytest
 
 from swift_video_ext.models.minigpt4_video.template import template_names
 from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
-
-from .test_official_prompts import make_template
+from tests.helpers import make_template
 
 PAGE = Path(__file__).parents[3] / 'docs' / 'models' / 'minigpt4-video.md'
 
@@ -39,10 +38,8 @@ def render(template, ids: list[int]) -> str:
 
 
 @pytest.fixture(scope='module')
-def tiny_minigpt(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('mg') / 'tiny', num_frames=3, max_subtitle_words=400)
+def tiny_minigpt(tiny_checkpoint):
+    return tiny_checkpoint('minigpt4_video', num_frames=3, max_subtitle_words=400)
 
 
 def test_readme_table_lists_every_template_with_its_real_layout(tiny_minigpt, tmp_path):
@@ -53,5 +50,5 @@ def test_readme_table_lists_every_template_with_its_real_layout(tiny_minigpt, tm
     row = {'messages': [{'role': 'user', 'content': '<video>Q'}, {'role': 'assistant', 'content': 'A'}],
            'videos': [str(clip)]}
     for name, layout in layouts.items():
-        template = make_template(tiny_minigpt, name)
+        template = make_template(tiny_minigpt, 'minigpt4_video', name)
         assert render(template, template.encode(row)['input_ids']) == layout, name

@@ -8,18 +8,17 @@ import pytest
 
 from swift_video_ext.common import bad_samples
 from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
+from tests.helpers import make_template
 
-from .test_official_prompts import make_template, official_ids
+from .test_official_prompts import official_ids
 
 KNOWN = json.loads((Path(__file__).parent / 'known_answers' / 'official_prompts.json').read_text())
 CONVERSATION = KNOWN['conversation']  # conversation.py CONV_VISION.get_prompt with a system / with two rounds
 
 
 @pytest.fixture(scope='module')
-def tiny_minigpt(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('mg') / 'tiny', num_frames=2, max_subtitle_words=50)
+def tiny_minigpt(tiny_checkpoint):
+    return tiny_checkpoint('minigpt4_video', num_frames=2, max_subtitle_words=50)
 
 
 @pytest.fixture
@@ -39,10 +38,10 @@ def test_system_message_where_the_official_conversation_puts_it(tiny_minigpt, cl
     the BOS of ``add_special_tokens``); the training template puts the system text before ``[INST]`` too."""
     row = {'messages': [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': '<video>Q'}],
            'videos': [str(clip)]}
-    infer = make_template(tiny_minigpt, 'minigpt4_video_llama2_infer', mode='transformers')
+    infer = make_template(tiny_minigpt, 'minigpt4_video', 'minigpt4_video_llama2_infer', mode='transformers')
     assert CONVERSATION['system'] == 'Be brief.<s>[INST] BODY [/INST]'
     assert infer.encode(row)['input_ids'] == official_ids(infer.tokenizer, official(CONVERSATION['system']))[0]
-    train = make_template(tiny_minigpt, 'minigpt4_video_llama2')
+    train = make_template(tiny_minigpt, 'minigpt4_video', 'minigpt4_video_llama2')
     row['messages'].append({'role': 'assistant', 'content': 'A'})
     enc = train.encode(row)
     ids, prompt_length = official_ids(train.tokenizer, f'Be brief.[INST] {BODY}[/INST]', 'A')
@@ -52,12 +51,12 @@ def test_system_message_where_the_official_conversation_puts_it(tiny_minigpt, cl
 def test_multi_turn_row_keeps_the_video_in_its_history_turn(tiny_minigpt, clip):
     messages = [{'role': 'user', 'content': '<video>Q'}, {'role': 'assistant', 'content': 'A1'},
                 {'role': 'user', 'content': 'Q2'}]
-    infer = make_template(tiny_minigpt, 'minigpt4_video_llama2_infer', mode='transformers')
+    infer = make_template(tiny_minigpt, 'minigpt4_video', 'minigpt4_video_llama2_infer', mode='transformers')
     enc = infer.encode({'messages': messages, 'videos': [str(clip)]})
     assert CONVERSATION['two_rounds'] == '<s>[INST] BODY [/INST]A1[INST] Q2 [/INST]'
     assert enc['input_ids'] == official_ids(infer.tokenizer, official(CONVERSATION['two_rounds']))[0]
     assert enc['pixel_values'].shape[0] == 2
-    train = make_template(tiny_minigpt, 'minigpt4_video_llama2')
+    train = make_template(tiny_minigpt, 'minigpt4_video', 'minigpt4_video_llama2')
     enc = train.encode({'messages': messages + [{'role': 'assistant', 'content': 'A2'}], 'videos': [str(clip)]})
     ids, _ = official_ids(train.tokenizer, f'[INST] {BODY}[/INST]A1</s>[INST] Q2[/INST]', 'A2')
     assert enc['input_ids'] == ids and enc['pixel_values'].shape[0] == 2
@@ -71,7 +70,7 @@ def test_unreadable_or_latin1_subtitle_file_never_costs_the_row(tiny_minigpt, cl
     subtitles = clip.with_suffix('.srt')
     subtitles.write_bytes(content)
     before = bad_samples.bad_subtitle_files().get(str(subtitles), 0)
-    template = make_template(tiny_minigpt, 'minigpt4_video_llama2')
+    template = make_template(tiny_minigpt, 'minigpt4_video', 'minigpt4_video_llama2')
     row = {'messages': [{'role': 'user', 'content': '<video>Q'}, {'role': 'assistant', 'content': 'A'}],
            'videos': [str(clip)]}
     for _ in range(2):
@@ -94,7 +93,7 @@ def test_subtitle_lookup_order_with_every_candidate_present(tiny_minigpt, clip, 
     write_subtitles(root / 'talk.vtt', [(0.0, 0.5, 'from the root')])
     write_subtitles(clip.with_suffix('.vtt'), [(0.0, 0.5, 'next to it')])
     monkeypatch.setenv('SUBTITLE_ROOT', str(root))
-    template = make_template(tiny_minigpt, 'minigpt4_video_llama2', mode='transformers')
+    template = make_template(tiny_minigpt, 'minigpt4_video', 'minigpt4_video_llama2', mode='transformers')
 
     def caption(**extra):
         row = {'messages': [{'role': 'user', 'content': '<video>Q'}], 'videos': [str(clip)], **extra}

@@ -8,29 +8,12 @@ from swift_video_ext.models.minigpt4_video.processing_minigpt4_video import Mini
 from swift_video_ext.video import sample_video
 from swift_video_ext.video.subtitles import SubtitleCue
 from swift_video_ext.video.synthetic import write_counter_clip, write_subtitles
-
-
-@pytest.fixture(scope='module')
-def tiny_minigpt(tmp_path_factory):
-    from swift_video_ext.models.minigpt4_video.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('mg') / 'tiny', num_frames=6, max_subtitle_words=5)
+from tests.helpers import make_template
 
 
 @pytest.fixture
 def clip(tmp_path):
     return write_counter_clip(tmp_path / 'talk.mp4', num_frames=40, fps=10)  # 4 s, interval 6 -> 0.0, 0.6 .. 3.0 s
-
-
-def make_template(model_dir, mode='train'):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type='minigpt4_video'))
-    template.set_mode(mode)
-    return template
 
 
 def expected_sequence(template, segments, answer=None):
@@ -46,7 +29,7 @@ def expected_sequence(template, segments, answer=None):
 
 
 def test_without_subtitles(tiny_minigpt, clip):
-    template = make_template(tiny_minigpt)
+    template = make_template(tiny_minigpt, 'minigpt4_video')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>What happens?'},
                                         {'role': 'assistant', 'content': 'Colours move.'}], 'videos': [str(clip)]})
     segments = ['[INST] <Img>', None] + [x for _ in range(5) for x in ('<Img>', None)] + ['\nWhat happens?[/INST]']
@@ -59,7 +42,7 @@ def test_without_subtitles(tiny_minigpt, clip):
 def test_with_subtitles_next_to_video(tiny_minigpt, clip):
     write_subtitles(clip.with_suffix('.srt'), [(0.0, 0.5, 'hello there'), (0.7, 1.1, 'look a square'),
                                                (1.3, 2.0, 'it moves right now again'), (2.5, 3.5, 'over budget')])
-    template = make_template(tiny_minigpt, mode='transformers')
+    template = make_template(tiny_minigpt, 'minigpt4_video', mode='transformers')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>Why?'}], 'videos': [str(clip)]})
     # frames at 0.0 0.6 1.2 1.8 2.4 3.0 s; budget 5 words: "hello there"(2) + "look a square"(3) reach 5 -> stop
     segments = ['[INST] <Img>', None, '<Cap>hello there <Img>', None, '<Img>', None, '<Cap>look a square <Img>',
@@ -69,7 +52,7 @@ def test_with_subtitles_next_to_video(tiny_minigpt, clip):
 
 def test_frames_padded_by_repeating_the_last(tiny_minigpt, tmp_path):
     short = write_counter_clip(tmp_path / 'short.mp4', num_frames=4, fps=4)
-    template = make_template(tiny_minigpt, mode='transformers')
+    template = make_template(tiny_minigpt, 'minigpt4_video', mode='transformers')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>Q'}], 'videos': [str(short)]})
     assert enc['pixel_values'].shape[0] == 6 and enc['input_ids'].count(0) == 24
     torch.testing.assert_close(enc['pixel_values'][3], enc['pixel_values'][5])
@@ -80,7 +63,7 @@ def test_frames_padded_by_repeating_the_last(tiny_minigpt, tmp_path):
 
 def test_subtitles_named_in_the_row_and_subtitle_root(tiny_minigpt, clip, tmp_path, monkeypatch):
     named = write_subtitles(tmp_path / 'named.vtt', [(0.0, 1.0, 'named file')])
-    template = make_template(tiny_minigpt, mode='transformers')
+    template = make_template(tiny_minigpt, 'minigpt4_video', mode='transformers')
     row = {'messages': [{'role': 'user', 'content': '<video>Q'}], 'videos': [str(clip)],
            'chat_template_kwargs': {'subtitles': str(named)}}
     assert 'named file' in template.tokenizer.decode(template.encode(row)['input_ids'])
@@ -96,7 +79,7 @@ def test_image_stage_layout(tiny_minigpt, tmp_path):
 
     image = tmp_path / 'pic.png'
     Image.fromarray(np.zeros((20, 30, 3), dtype=np.uint8)).save(image)
-    template = make_template(tiny_minigpt)
+    template = make_template(tiny_minigpt, 'minigpt4_video')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<image>Describe this image in detail.'},
                                         {'role': 'assistant', 'content': 'Black.'}], 'images': [str(image)]})
     ids, _ = expected_sequence(template, ['[INST] <Img>', None, '</Img>Describe this image in detail.[/INST]'],

@@ -15,13 +15,16 @@ from safetensors.torch import load_file
 
 from swift_video_ext.video.synthetic import write_counter_clip
 from tests.helpers import (
-    CPU_TRAIN_ARGS,
+    assert_answers_follow_the_pixels,
+    assert_merged_answers_equal_adapter,
     auto_load,
     greedy_answers,
-    last_checkpoint,
     logged_losses,
     logged_token_accuracy,
+    merge_lora,
+    merged_vs_adapter_max_diff,
     run,
+    sft,
     write_black_clip,
     write_jsonl,
 )
@@ -52,11 +55,10 @@ def data(tmp_path_factory):
 @pytest.fixture(scope='module')
 def trained(tiny_pllava, data, tmp_path_factory):
     output = tmp_path_factory.mktemp('pllava_run') / 'output'
-    run(['swift', 'sft', '--model', str(tiny_pllava), '--model_type', 'pllava', '--dataset', str(data['qr']),
-         str(data['msgs']), *LORA_ARGS, '--learning_rate', '5e-3', '--max_steps', '200',
-         '--per_device_train_batch_size', '2', '--save_steps', '200', '--logging_steps', '20', '--output_dir',
-         str(output), *CPU_TRAIN_ARGS])
-    return output, last_checkpoint(output)
+    _, checkpoint = sft(['--model', str(tiny_pllava), '--model_type', 'pllava', '--dataset', str(data['qr']),
+                         str(data['msgs']), *LORA_ARGS, '--learning_rate', '5e-3', '--max_steps', '200',
+                         '--per_device_train_batch_size', '2', '--save_steps', '200', '--logging_steps', '20'], output)
+    return output, checkpoint
 
 
 def test_loss_falls_when_overfitting(trained):
@@ -91,9 +93,7 @@ def test_adapter_holds_every_trained_tensor(trained, tiny_pllava):
 
 @pytest.fixture(scope='module')
 def merged(trained):
-    _, checkpoint = trained
-    run(['swift', 'export', '--adapters', str(checkpoint), '--merge_lora', 'true'])
-    return checkpoint.parent / f'{checkpoint.name}-merged'
+    return merge_lora(trained[1])
 
 
 @pytest.fixture(scope='module')
@@ -103,14 +103,12 @@ def answers(trained, merged, data):
 
 
 def test_each_clip_gets_its_own_answer_and_blank_frames_change_it(answers):
-    adapter, _ = answers
-    assert adapter['red.mp4'] == 'a red square' and adapter['plain.mp4'] == 'only colours', adapter
-    assert adapter['black.mp4'] != adapter['red.mp4'], adapter
+    assert_answers_follow_the_pixels(answers[0], {'red.mp4': 'a red square', 'plain.mp4': 'only colours'},
+                                     blanked='red.mp4')
 
 
 def test_adapter_and_merged_infer_give_identical_text(answers):
-    adapter, merged = answers
-    assert len(merged) == 3 and merged == adapter
+    assert_merged_answers_equal_adapter(answers)
 
 
 def test_merge_keeps_every_trained_tensor(trained, merged, tiny_pllava):
@@ -127,26 +125,11 @@ def test_merge_keeps_every_trained_tensor(trained, merged, tiny_pllava):
 
 
 def test_merged_logits_equal_adapter_logits(trained, merged, tiny_pllava, data):
-    from peft import PeftModel
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
     from swift_video_ext.models.pllava import PllavaForConditionalGeneration
 
-    _, checkpoint = trained
-    template = get_template(get_processor(str(merged)))
-    template.set_mode('transformers')
     videos = [json.loads(line)['videos'][0] for line in data['val'].read_text().splitlines()]
     rows = [{'messages': [{'role': 'user', 'content': '<video>What is in the video?'}], 'videos': [v]} for v in videos]
-    batch = template.data_collator([template.encode(r) for r in rows])
-    base = PllavaForConditionalGeneration.from_pretrained(tiny_pllava, dtype=torch.float32)
-    adapter_model = PeftModel.from_pretrained(base, str(checkpoint)).eval()
-    merged_model = PllavaForConditionalGeneration.from_pretrained(merged, dtype=torch.float32).eval()
-    with torch.no_grad():
-        want = adapter_model(**batch).logits
-        got = merged_model(**batch).logits
-    assert (got - want).abs().max().item() <= 1e-4
+    assert merged_vs_adapter_max_diff(PllavaForConditionalGeneration, tiny_pllava, trained[1], merged, rows) <= 1e-4
 
 
 def test_moved_checkpoint_still_infers_and_exports(trained, data, tmp_path):

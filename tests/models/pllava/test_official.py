@@ -20,6 +20,7 @@ import torch
 
 from swift_video_ext.models.pllava.modeling_pllava import repeat_frames
 from swift_video_ext.video.sampling import select_indices
+from tests.helpers import make_template
 
 ANSWERS = Path(__file__).parent / 'known_answers'
 
@@ -179,21 +180,8 @@ def clip(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def tiny_chatml(tmp_path_factory):
-    from swift_video_ext.models.pllava.tiny import build_tiny
-
-    return build_tiny(tmp_path_factory.mktemp('tiny') / 'pllava-34b', chatml=True)
-
-
-def make_template(model_dir, template_type, mode):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    template = get_template(get_processor(str(model_dir), model_type='pllava'), template_type=template_type)
-    template.set_mode(mode)
-    return template
+def tiny_chatml(tiny_checkpoint):
+    return tiny_checkpoint('pllava', chatml=True)
 
 
 def expand_images(ids, image_id, count):
@@ -204,7 +192,7 @@ def expand_images(ids, image_id, count):
 @pytest.mark.parametrize('row', sorted(ROWS))
 def test_default_template_equals_official_training_tokens(family, row, tiny_pllava, tiny_chatml, clip):
     model_dir, template_type = (tiny_pllava, 'pllava') if family == 'vicuna' else (tiny_chatml, 'pllava_chatml')
-    template = make_template(model_dir, template_type, 'train')
+    template = make_template(model_dir, 'pllava', template_type, 'train')
     tok, image_id = template.tokenizer, template.processor.image_token_id
     official = PROMPTS['train'][f'{family}/{row}/scripts']
     # the official preprocess: each segment encoded alone, special tokens (BOS) only on the first
@@ -220,7 +208,7 @@ def test_default_template_equals_official_training_tokens(family, row, tiny_plla
 def test_eval_template_equals_official_prompt(family, case, tiny_pllava, tiny_chatml, clip):
     model_dir, template_type, key = ((tiny_pllava, 'pllava_eval', 'eval_vcgbench') if family == 'vicuna'
                                      else (tiny_chatml, 'pllava_chatml_eval', 'eval_vcg_llavanext'))
-    template = make_template(model_dir, template_type, 'transformers')
+    template = make_template(model_dir, 'pllava', template_type, 'transformers')
     tok, image_id = template.tokenizer, template.processor.image_token_id
     messages = {'single': [{'role': 'user', 'content': 'What happens?<video>'}],  # tag anywhere: own turn first
                 'system': [{'role': 'system', 'content': 'Be brief.'},
@@ -235,7 +223,7 @@ def test_eval_template_equals_official_prompt(family, case, tiny_pllava, tiny_ch
 def test_eval_templates_render_the_official_text(tiny_pllava, tiny_chatml, clip):
     for model_dir, template_type, key in [(tiny_pllava, 'pllava_eval', 'eval_vcgbench'),
                                           (tiny_chatml, 'pllava_chatml_eval', 'eval_vcg_llavanext')]:
-        template = make_template(model_dir, template_type, 'transformers')
+        template = make_template(model_dir, 'pllava', template_type, 'transformers')
         enc = template.encode({'messages': [{'role': 'user', 'content': '<video>What happens?'}],
                                'videos': [str(clip)]})
         image = template.processor.image_token
@@ -262,7 +250,7 @@ def test_pixels_through_the_user_path_equal_official(tiny_pllava, tmp_path, monk
     for i in range(3):
         Image.fromarray(synthetic_frame(case['width'], case['height'], i)).save(folder / f'frame_{i + 1}.png')
     monkeypatch.setenv('NUM_FRAMES', '2')
-    template = make_template(model_dir, 'pllava', 'transformers')
+    template = make_template(model_dir, 'pllava', 'pllava', 'transformers')
     pixels = template.encode({'messages': [{'role': 'user', 'content': '<video>Q'}],
                               'videos': [str(folder)]})['pixel_values'].numpy()
     assert list(pixels.shape) == case['shape']

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from swift_video_ext.models.pllava.template import VCG_SYSTEM
+from tests.helpers import make_template
 
 PAGE = Path(__file__).parents[3] / 'docs' / 'models' / 'pllava.md'
 
@@ -24,18 +25,10 @@ def clip(tmp_path_factory):
 
 
 @pytest.mark.parametrize('template_type', ['pllava', 'pllava_chatml', 'pllava_eval', 'pllava_chatml_eval'])
-def test_readme_layout_is_rendered_by_the_template(template_type, tiny_pllava, tmp_path_factory, clip):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.models.pllava.tiny import build_tiny
-
-    chatml = 'chatml' in template_type
-    model_dir = build_tiny(tmp_path_factory.mktemp('tiny') / 'chatml', chatml=True) if chatml else tiny_pllava
-    template = get_template(get_processor(str(model_dir), model_type='pllava'), template_type=template_type)
+def test_readme_layout_is_rendered_by_the_template(template_type, tiny_checkpoint, clip):
     evaluation = template_type.endswith('_eval')
-    template.set_mode('transformers' if evaluation else 'train')
+    model_dir = tiny_checkpoint('pllava', chatml=True) if 'chatml' in template_type else tiny_checkpoint('pllava')
+    template = make_template(model_dir, 'pllava', template_type, 'transformers' if evaluation else 'train')
     messages = [{'role': 'user', 'content': '<video>{q}'}]
     if evaluation:
         row = {'messages': messages, 'videos': [str(clip)]}

@@ -10,23 +10,12 @@ import torch
 from swift_video_ext.common.bad_samples import skipped_samples
 from swift_video_ext.video import VideoDecodeError, sample_video
 from swift_video_ext.video.synthetic import write_counter_clip
+from tests.helpers import make_template
 
 
 @pytest.fixture(scope='module')
 def clip(tmp_path_factory):
     return write_counter_clip(tmp_path_factory.mktemp('tpl') / 'clip.mp4', num_frames=40, fps=10)
-
-
-def make_template(model_dir, mode='train', **kwargs):
-    from swift.model import get_processor
-    from swift.template import get_template
-
-    import swift_video_ext.plugin  # noqa: F401
-
-    processor = get_processor(str(model_dir), model_type='pllava')
-    template = get_template(processor, **kwargs)
-    template.set_mode(mode)
-    return template
 
 
 def encode_pieces(tokenizer, *pieces):
@@ -37,7 +26,7 @@ def encode_pieces(tokenizer, *pieces):
 
 
 def test_vicuna_layout_labels_and_expansion(tiny_pllava, clip):
-    template = make_template(tiny_pllava)
+    template = make_template(tiny_pllava, 'pllava')
     tok = template.tokenizer
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>What happens?'},
                                         {'role': 'assistant', 'content': 'a red square'}], 'videos': [str(clip)]})
@@ -50,7 +39,7 @@ def test_vicuna_layout_labels_and_expansion(tiny_pllava, clip):
 
 
 def test_history_and_system(tiny_pllava, clip):
-    template = make_template(tiny_pllava)
+    template = make_template(tiny_pllava, 'pllava')
     tok = template.tokenizer
     enc = template.encode({'messages': [
         {'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': '<video>Q1'},
@@ -69,7 +58,7 @@ def test_image_and_video_keep_prompt_order(tiny_pllava, clip, tmp_path):
 
     image_path = tmp_path / 'still.png'
     Image.fromarray(np.full((30, 40, 3), 200, dtype=np.uint8)).save(image_path)
-    template = make_template(tiny_pllava, mode='transformers')
+    template = make_template(tiny_pllava, 'pllava', mode='transformers')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>then <image> compare'}],
                            'videos': [str(clip)], 'images': [str(image_path)]})
     assert enc['frames_per_media'].tolist() == [4, 1]
@@ -79,10 +68,10 @@ def test_image_and_video_keep_prompt_order(tiny_pllava, clip, tmp_path):
 
 
 def test_sampling_strategy_follows_mode(tiny_pllava, clip):
-    infer = make_template(tiny_pllava, mode='transformers')
+    infer = make_template(tiny_pllava, 'pllava', mode='transformers')
     expected = sample_video(clip, 'segment_middle_fixed', num_frames=4).indices.tolist()
     assert infer.sample_video(str(clip)).indices.tolist() == expected == [4, 14, 24, 33]  # seg = 39 / 4
-    train = make_template(tiny_pllava, mode='train')
+    train = make_template(tiny_pllava, 'pllava', mode='train')
     draws = {tuple(train.sample_video(str(clip)).indices.tolist()) for _ in range(8)}
     assert len(draws) > 1  # random augmentation
     for draw in draws:
@@ -92,7 +81,7 @@ def test_sampling_strategy_follows_mode(tiny_pllava, clip):
 def test_short_clip_gives_num_frames_with_repeats(tiny_pllava, tmp_path):
     short = write_counter_clip(tmp_path / 'short.mp4', num_frames=2, fps=10)
     for mode, expected in [('transformers', [0, 0, 0, 1]), ('train', [0, 1, 1, 1])]:  # official eval / rand
-        template = make_template(tiny_pllava, mode=mode)
+        template = make_template(tiny_pllava, 'pllava', mode=mode)
         video = template.sample_video(str(short))
         assert video.indices.tolist() == expected and len(video.frames) == 4
         assert video.timestamps.tolist() == [i / 10 for i in expected]
@@ -102,14 +91,14 @@ def test_short_clip_gives_num_frames_with_repeats(tiny_pllava, tmp_path):
 
 def test_num_frames_env_knob(tiny_pllava, clip, monkeypatch):
     monkeypatch.setenv('NUM_FRAMES', '6')
-    template = make_template(tiny_pllava, mode='transformers')
+    template = make_template(tiny_pllava, 'pllava', mode='transformers')
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>Q'}], 'videos': [str(clip)]})
     assert enc['frames_per_media'].tolist() == [6] and enc['pixel_values'].shape[0] == 6
     assert enc['input_ids'].count(template.processor.image_token_id) == 16  # pooled: count does not change
 
 
 def test_bad_video_is_counted_and_raised(tiny_pllava, tmp_path):
-    template = make_template(tiny_pllava)
+    template = make_template(tiny_pllava, 'pllava')
     bad = tmp_path / 'broken.mp4'
     bad.write_text('not a video')
     with pytest.raises(VideoDecodeError, match='broken.mp4'):
@@ -119,18 +108,16 @@ def test_bad_video_is_counted_and_raised(tiny_pllava, tmp_path):
 
 
 def test_collator_concatenates_frames_per_media(tiny_pllava, clip):
-    template = make_template(tiny_pllava)
+    template = make_template(tiny_pllava, 'pllava')
     rows = [{'messages': [{'role': 'user', 'content': '<video>Q'}, {'role': 'assistant', 'content': 'A'}],
              'videos': [str(clip)]}] * 2
     batch = template.data_collator([template.encode(r) for r in rows])
     assert batch['frames_per_media'].tolist() == [4, 4] and batch['pixel_values'].shape[0] == 8
 
 
-def test_chatml_layout(tmp_path, clip):
-    from swift_video_ext.models.pllava.tiny import build_tiny
-
-    model_dir = build_tiny(tmp_path / 'pllava-34b-tiny', chatml=True)
-    template = make_template(model_dir, template_type='pllava_chatml')
+def test_chatml_layout(tiny_checkpoint, clip):
+    model_dir = tiny_checkpoint('pllava', chatml=True)
+    template = make_template(model_dir, 'pllava', template_type='pllava_chatml')
     tok = template.tokenizer
     enc = template.encode({'messages': [{'role': 'user', 'content': '<video>Q'}, {'role': 'assistant', 'content': 'A'}],
                            'videos': [str(clip)]})
