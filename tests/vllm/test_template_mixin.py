@@ -72,6 +72,19 @@ def test_vllm_mode_placeholders_and_frames_match_pt(tiny_pllava, media):
     torch.testing.assert_close(pixels, pt['pixel_values'], rtol=0, atol=0)
 
 
+@pytest.mark.parametrize('template_type', ['pllava', 'pllava_eval', 'pllava_eval_interleaved'])
+def test_vllm_prompt_equals_pt_prompt_for_every_layout(tiny_pllava, media, template_type):
+    """The evaluation layouts move each turn's media to the front (its own turn) in vllm mode too, so vLLM is asked
+    exactly the pt backend's prompt; the tags stand after the text here, as benchmark rows have them."""
+    late_tags = {'messages': [{'role': 'user', 'content': 'What happens?<video>'}], 'videos': [media['clip']]}
+    vllm_template = make_template(tiny_pllava, 'pllava', template_type=template_type, mode='vllm')
+    pt_template = make_template(tiny_pllava, 'pllava', template_type=template_type, mode='transformers')
+    encoded, pt = vllm_template.encode(late_tags), pt_template.encode(late_tags)
+    image_id, per_media = vllm_template.processor.image_token_id, vllm_template.processor.tokens_per_media
+    expanded = [t for token in encoded['input_ids'] for t in ([token] * per_media if token == image_id else [token])]
+    assert expanded == pt['input_ids']
+
+
 def test_text_only_row_unchanged(tiny_pllava):
     text_row = {'messages': [{'role': 'user', 'content': 'Hello'}]}
     encoded = pllava_template(tiny_pllava, 'vllm', mixin=True).encode(text_row)

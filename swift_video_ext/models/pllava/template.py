@@ -84,10 +84,10 @@ class PllavaTemplate(VllmTemplateMixin, SentinelMediaTemplate):
         return {'pixel_values': torch.cat([self.processor.preprocess_frames(frames) for frames in media]),
                 'frames_per_media': torch.tensor([len(frames) for frames in media], dtype=torch.long)}
 
-    def _encode(self, inputs: StdTemplateInputs) -> dict[str, Any]:
-        if self.media_turn is not None:
+    def _preprocess_inputs(self, inputs: StdTemplateInputs) -> None:
+        super()._preprocess_inputs(inputs)
+        if self.media_turn is not None:  # here, not in _encode: ms-swift's vllm mode skips the template's _encode
             self._media_first(inputs)
-        return super()._encode(inputs)
 
 
 class PllavaEvalTemplate(PllavaTemplate):
