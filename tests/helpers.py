@@ -16,17 +16,13 @@ CPU_TRAIN_ARGS = [
 ]
 
 
-# ms-swift model type -> our model package (swift_video_ext.models.<package>), where the two names differ
-TINY_PACKAGES = {'cogvlm2_video_ts': 'cogvlm2_video'}
-
-
 def build_tiny(model_type: str, output: str | Path, **options) -> Path:
     """The type's tiny checkpoint (what ``swift-video tiny-model`` writes) built in this process at ``output``;
     ``options`` go to the package's ``build_tiny`` (e.g. ``chatml=True``, ``num_frames=4``, ``dims=...``)."""
-    import importlib
+    from swift_video_ext.models import MODEL_SPECS
 
-    package = TINY_PACKAGES.get(model_type, model_type)
-    return importlib.import_module(f'swift_video_ext.models.{package}.tiny').build_tiny(Path(output), **options)
+    spec = next(spec for spec in MODEL_SPECS if model_type in (spec.model_type, spec.name))  # type or package
+    return spec.build_tiny(Path(output), **options)
 
 
 def make_template(model_dir: str | Path, model_type: str, template_type: str | None = None, mode: str = 'train',
