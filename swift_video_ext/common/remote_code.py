@@ -12,16 +12,17 @@ replaced module globals are the seam's ``MODEL_INFO_PROBE``.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import os
-from contextlib import contextmanager
 
 from . import seam
 
 _native_architectures: set[str] = set()
 _guarded_model_types: set[str] = set()
-_stand_in: NoRemoteCodeAutoConfig | None = None  # what the probe sees as AutoConfig, once the guard is in place
+# True while the probe reads a guarded folder (per thread / task; every AutoConfig stand-in reads it)
+_probing_guarded: contextvars.ContextVar[bool] = contextvars.ContextVar('swift_video_probing_guarded', default=False)
 
 
 def _read_json(path: str) -> dict:
@@ -45,14 +46,13 @@ def is_guarded(model_dir, model_type: str | None) -> bool:
 
 
 class NoRemoteCodeAutoConfig:
-    """``AutoConfig`` as the probe sees it while a guarded folder is probed: remote code is never trusted."""
+    """``AutoConfig`` as the probe sees it: remote code is never trusted while a guarded folder is probed."""
 
     def __init__(self, auto_config):
         self._auto_config = auto_config
-        self.guarded = False
 
     def from_pretrained(self, model_dir, *args, trust_remote_code=None, **kwargs):
-        if self.guarded or _architectures(model_dir) & _native_architectures:
+        if _probing_guarded.get() or _architectures(model_dir) & _native_architectures:
             trust_remote_code = False
         return self._auto_config.from_pretrained(model_dir, *args, trust_remote_code=trust_remote_code, **kwargs)
 
@@ -60,28 +60,14 @@ class NoRemoteCodeAutoConfig:
         return getattr(self._auto_config, name)
 
 
-@contextmanager
-def _guarding(stand_in: NoRemoteCodeAutoConfig, active: bool):
-    previous, stand_in.guarded = stand_in.guarded, active
-    try:
-        yield
-    finally:
-        stand_in.guarded = previous
-
-
-def _stand_in_for(auto_config) -> NoRemoteCodeAutoConfig:
-    global _stand_in
-    _stand_in = NoRemoteCodeAutoConfig(auto_config)
-    return _stand_in
-
-
 def _guarded(probe):
     @functools.wraps(probe)
     def guarded_probe(model_dir, model_type, *args, **kwargs):
-        if _stand_in is None:  # the AutoConfig stand-in is put in place first: not reached
+        token = _probing_guarded.set(is_guarded(model_dir, model_type))
+        try:
             return probe(model_dir, model_type, *args, **kwargs)
-        with _guarding(_stand_in, is_guarded(model_dir, model_type)):
-            return probe(model_dir, model_type, *args, **kwargs)
+        finally:
+            _probing_guarded.reset(token)
 
     return guarded_probe
 
@@ -91,7 +77,7 @@ def install_probe_guard(*, model_types: tuple[str, ...] = (), architectures: tup
     seam refused the patch (the probe then trusts remote code as ms-swift does; our loaders still never do)."""
     _guarded_model_types.update(model_types)
     _native_architectures.update(architectures)
-    return seam.apply(seam.MODEL_INFO_PROBE, {'AutoConfig': _stand_in_for, '_get_model_info': _guarded})
+    return seam.apply(seam.MODEL_INFO_PROBE, {'AutoConfig': NoRemoteCodeAutoConfig, '_get_model_info': _guarded})
 
 
 def never_trust_remote_code_for(*architectures: str) -> None:
