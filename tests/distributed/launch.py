@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from pathlib import Path
 
 from tests.helpers import CPU_TRAIN_ARGS, command_env, free_port, run
@@ -24,9 +26,28 @@ def sft(args: list[str], output_dir: Path, *, nproc: int, per_device_batch: int,
                '--output_dir', str(output_dir), '--external_plugins', str(PLUGIN), *CPU_TRAIN_ARGS]
     if use_cpu:
         command += ['--use_cpu', 'true']
-    result = run(command, env=command_env(**extra), timeout=600, check=check)
+    result = run(command, env=command_env(**extra), timeout=600, check=check and nproc == 1)
+    if nproc > 1 and check and result.returncode != 0:
+        if not aborted_at_exit(result.stdout + result.stderr):
+            log = f'{result.stdout[-3000:]}\n{result.stderr[-6000:]}'
+            raise AssertionError(f'swift sft failed ({result.returncode}):\n{log}')
+        # a gloo rank aborting during interpreter shutdown after training finished (docs/scale-out.md): run it
+        # once more from scratch; a second failure of any kind fails the test
+        print(f'swift sft: a rank aborted at exit after training finished; rerunning once ({output_dir})',
+              file=sys.stderr)
+        shutil.rmtree(output_dir, ignore_errors=True)
+        row_log.unlink(missing_ok=True)
+        extra['MASTER_PORT'] = str(free_port())
+        result = run(command, env=command_env(**extra), timeout=600, check=True)
     records = [json.loads(line) for line in row_log.read_text().splitlines()] if row_log.is_file() else []
     return result.stdout + result.stderr, records
+
+
+def aborted_at_exit(log: str) -> bool:
+    """The known gloo exit abort: every rank finished main (ms-swift logs its end time), then one rank's C++
+    runtime aborted during interpreter shutdown ('terminate called without an active exception', exit -6)."""
+    return ('terminate called without an active exception' in log and 'exitcode: -6' in log
+            and 'End time of running main' in log and 'last_model_checkpoint' in log)
 
 
 def assert_distributed(log: str, records: list[dict], world_size: int) -> None:
