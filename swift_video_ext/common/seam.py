@@ -213,7 +213,7 @@ MODEL_INFO_PROBE = Patch(
             parameters=('pretrained_model_name_or_path', 'kwargs')),
      Target('swift.model.model_meta', '_get_model_info', ('model_dir', 'model_type', 'quantization_config'),
             uses=('AutoConfig', 'from_pretrained'))),
-    why="ms-swift's model-info probe runs AutoConfig.from_pretrained(trust_remote_code=True) before any loader "
+    why="ms-swift's model-info probe loads the config with remote code trusted before any loader "
         '(where register_model could say otherwise) runs; no argument or hook turns that off',
     installed_by='swift_video_ext.common.remote_code:install_probe_guard')
 PADDING_FREE = Patch(
