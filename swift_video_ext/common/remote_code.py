@@ -78,8 +78,3 @@ def install_probe_guard(*, model_types: tuple[str, ...] = (), architectures: tup
     _guarded_model_types.update(model_types)
     _native_architectures.update(architectures)
     return seam.apply(seam.MODEL_INFO_PROBE, {'AutoConfig': NoRemoteCodeAutoConfig, '_get_model_info': _guarded})
-
-
-def never_trust_remote_code_for(*architectures: str) -> None:
-    """Guard the probe for folders whose ``config.json`` names one of ``architectures``."""
-    install_probe_guard(architectures=architectures)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 from ..video.settings import VideoSampling
 from .spec import ModelSpec, load
@@ -25,14 +24,6 @@ MODEL_SPECS: tuple[ModelSpec, ...] = tuple(importlib.import_module(f'{__name__}.
 def spec_for(model_type: str | None) -> ModelSpec | None:
     """The spec of ms-swift ``--model_type model_type``, or None when it is not one of ours."""
     return next((spec for spec in MODEL_SPECS if spec.model_type == model_type), None)
-
-
-def model_packages() -> dict[str, ModuleType]:
-    """ms-swift model type → its package (``tiny``, ``template`` … are its modules)."""
-    return {spec.model_type: importlib.import_module(f'{__name__}.{spec.name}') for spec in MODEL_SPECS}
-
-
-MODEL_PACKAGES: dict[str, ModuleType] = model_packages()  # the listed packages, by model type
 
 
 def register_auto_classes() -> None:
@@ -67,5 +58,5 @@ def standin_builders() -> dict[str, Callable[..., Path]]:
     return {spec.model_type: spec.build_standin for spec in MODEL_SPECS}
 
 
-__all__ = ['MODEL_PACKAGES', 'MODEL_SPECS', 'PACKAGES', 'ModelSpec', 'model_packages', 'register_auto_classes',
+__all__ = ['MODEL_SPECS', 'PACKAGES', 'ModelSpec', 'register_auto_classes',
            'sampling_profiles', 'spec_for', 'standin_builders', 'tiny_builders']

@@ -7,23 +7,22 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import build_tiny
+
 ANSWERS = (' The video shows a person walking.\n The dog runs', 'The video shows a dog.', '  a b\n\nc d ')
 
 
 @pytest.fixture(scope='module')
 def templates(tmp_path_factory) -> dict:
-    import importlib
-
     from swift.model import get_processor
     from swift.template import get_template
 
     import swift_video_ext.plugin  # noqa: F401
-    from swift_video_ext.models import MODEL_PACKAGES
 
     out = {}
     for model_type in ('pllava', 'cogvlm2_video_ts', 'minigpt4_video'):
-        tiny = importlib.import_module(f'{MODEL_PACKAGES[model_type].__name__}.tiny')
-        out[model_type] = get_template(get_processor(str(tiny.build_tiny(tmp_path_factory.mktemp(model_type)))))
+        model_dir = build_tiny(model_type, tmp_path_factory.mktemp(model_type))
+        out[model_type] = get_template(get_processor(str(model_dir)))
     return out
 
 
